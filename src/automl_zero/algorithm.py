@@ -1,0 +1,441 @@
+"""Instructions and algorithms (Setup, Predict, Learn) and their text form.
+
+The text form is the notation the original prints and the paper uses::
+
+    def Setup():
+      s2 = 0.001
+    def Predict():
+      s1 = dot(v0, v1)
+    def Learn():
+      s3 = s0 - s1
+      s4 = s3 * s2
+      v2 = v0 * s4
+      v1 = v1 + v2
+
+``parse(str(a)) == a`` holds for every algorithm: constants print with
+``repr`` so that they read back exactly. This module builds Python objects for
+printing, parsing and analysis; the search keeps algorithms as arrays
+(:mod:`automl_zero.vm.encode`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from automl_zero.ops import NUM_PARAMS, OPS, Kind, Op, OpSpec, Param, spec
+
+#: Fixed roles in memory (SPEC section 1).
+LABEL_SCALAR = 0  # s0: the label, set before Learn, zeroed before Predict
+PREDICTION_SCALAR = 1  # s1: the prediction
+FEATURES_VECTOR = 0  # v0: the features
+LABELS_VECTOR = 1  # v1: one-hot label (multiclass tasks)
+PREDICTION_VECTOR = 2  # v2: prediction vector (multiclass tasks)
+
+COMPONENTS = ("setup", "predict", "learn")
+_HEADERS = {"Setup": "setup", "Predict": "predict", "Learn": "learn"}
+#: Address bitmasks in the compiled liveness analysis are 64-bit.
+MAX_ADDRESSES = 63
+
+
+@dataclass(frozen=True)
+class MemorySize:
+    """Number of scalar, vector and matrix addresses (S, V, M).
+
+    The demo uses S=4, V=3, M=1; the original's nonlinear and baseline
+    configurations S=5, V=9, M=2.
+    """
+
+    scalars: int = 4
+    vectors: int = 3
+    matrices: int = 1
+
+    def __post_init__(self) -> None:
+        for name, value, low in (("scalars", self.scalars, 2), ("vectors", self.vectors, 1), ("matrices", self.matrices, 1)):
+            if not isinstance(value, int) or not low <= value <= MAX_ADDRESSES:
+                raise ValueError(f"memory {name} must be an integer in [{low}, {MAX_ADDRESSES}], got {value!r}")
+
+    def count(self, kind: Kind) -> int:
+        """Number of addresses of ``kind``."""
+        return (self.scalars, self.vectors, self.matrices)[kind]
+
+
+def _format_float(x: float) -> str:
+    return repr(float(x))
+
+
+def address_text(kind: Kind, address: int) -> str:
+    """Return the printed name of an address, e.g. ``"v2"``."""
+    return f"{kind.prefix}{address}"
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """One instruction: an op, its addresses and its real parameters.
+
+    Parameters
+    ----------
+    op : Op or int
+        The op (number or :class:`~automl_zero.ops.Op`).
+    out, in1, in2 : int
+        Addresses; their kinds follow from the op. Unused ones are 0.
+    data : tuple of float
+        The op's real parameters in the order of its table row (constant,
+        index fractions, distribution parameters). Unused slots are 0.0.
+
+    Raises
+    ------
+    ValueError
+        If the op is unknown, an address is negative, or a parameter the op
+        needs is missing or not finite.
+    """
+
+    op: Op
+    out: int = 0
+    in1: int = 0
+    in2: int = 0
+    data: tuple[float, ...] = (0.0, 0.0, 0.0)
+
+    def __post_init__(self) -> None:
+        row = spec(self.op)
+        object.__setattr__(self, "op", row.op)
+        data = tuple(float(x) for x in self.data)
+        if len(data) < len(row.params):
+            raise ValueError(
+                f"instruction {row.name} (out={self.out}) needs {len(row.params)} parameter(s) "
+                f"({', '.join(p.value for p in row.params)}), got {len(data)}"
+            )
+        if len(data) > NUM_PARAMS or any(x != 0.0 for x in data[len(row.params) :]):
+            raise ValueError(f"instruction {row.name} takes {len(row.params)} parameter(s), got {data}")
+        data = data + (0.0,) * (NUM_PARAMS - len(data))
+        object.__setattr__(self, "data", data)
+        for name in ("out", "in1", "in2"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 0:
+                raise ValueError(f"instruction {row.name}: address {name} must be a non-negative integer, got {value!r}")
+        used = {"in1": len(row.inputs) >= 1, "in2": len(row.inputs) >= 2, "out": row.out is not None}
+        for name, is_used in used.items():
+            if not is_used and getattr(self, name) != 0:
+                raise ValueError(f"instruction {row.name} has no {name}, got {getattr(self, name)}")
+        for value, param in zip(data, row.params, strict=False):
+            if not math.isfinite(value):
+                raise ValueError(f"instruction {row.name}: parameter {param.value} must be finite, got {value}")
+            if param is Param.INDEX and not 0.0 <= value < 1.0:
+                raise ValueError(
+                    f"instruction {row.name}: index {value} must be a fraction of the feature size in [0, 1)"
+                )
+
+    @property
+    def spec(self) -> OpSpec:
+        """The op's row in the op table."""
+        return OPS[self.op]
+
+    def __str__(self) -> str:
+        row = self.spec
+        names: dict[str, str] = {}
+        if row.out is not None:
+            names["out"] = address_text(row.out, self.out)
+        for i, kind in enumerate(row.inputs):
+            names[f"in{i + 1}"] = address_text(kind, (self.in1, self.in2)[i])
+        for i in range(len(row.params)):
+            names[f"d{i}"] = _format_float(self.data[i])
+        return row.template.format(**names)
+
+    def check(self, memory: MemorySize) -> None:
+        """Raise ValueError, naming this instruction, if an address is out of range.
+
+        Output addresses start at 1 for scalars and vectors (s0 and v0 hold
+        the label and the features and are never written by instructions).
+        """
+        row = self.spec
+        slots: list[tuple[str, Kind, int]] = [(f"in{i + 1}", k, (self.in1, self.in2)[i]) for i, k in enumerate(row.inputs)]
+        if row.out is not None:
+            slots.append(("out", row.out, self.out))
+        for name, kind, address in slots:
+            limit = memory.count(kind)
+            if address >= limit:
+                raise ValueError(
+                    f"instruction '{self}': {name} address {address_text(kind, address)} is out of range "
+                    f"(memory has {limit} {kind.name.lower()} addresses)"
+                )
+            if name == "out" and kind is not Kind.MATRIX and address == 0:
+                raise ValueError(
+                    f"instruction '{self}': writes {address_text(kind, 0)}, which holds the "
+                    f"{'label' if kind is Kind.SCALAR else 'features'} and is read-only"
+                )
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    """An algorithm: the component functions Setup, Predict and Learn.
+
+    Each component function is a tuple of :class:`Instruction`.
+    """
+
+    setup: tuple[Instruction, ...] = field(default_factory=tuple)
+    predict: tuple[Instruction, ...] = field(default_factory=tuple)
+    learn: tuple[Instruction, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        for name in COMPONENTS:
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+    def components(self) -> tuple[tuple[str, tuple[Instruction, ...]], ...]:
+        """Return ``(name, instructions)`` for Setup, Predict and Learn, in order."""
+        return tuple((name, getattr(self, name)) for name in COMPONENTS)
+
+    def __len__(self) -> int:
+        return len(self.setup) + len(self.predict) + len(self.learn)
+
+    def __str__(self) -> str:
+        lines: list[str] = []
+        for header, name in _HEADERS.items():
+            lines.append(f"def {header}():")
+            lines.extend(f"  {instruction}" for instruction in getattr(self, name))
+        return "\n".join(lines) + "\n"
+
+    def validate(
+        self,
+        memory: MemorySize,
+        allowed_ops: dict[str, Sequence[Op]] | None = None,
+    ) -> None:
+        """Check every address against ``memory`` and every op against ``allowed_ops``.
+
+        Parameters
+        ----------
+        memory : MemorySize
+            The memory the algorithm runs in.
+        allowed_ops : dict, optional
+            Allowed ops per component function (keys ``"setup"``,
+            ``"predict"``, ``"learn"``). Missing keys allow every op.
+
+        Raises
+        ------
+        ValueError
+            Naming the component function, the position and the instruction.
+        """
+        for name, instructions in self.components():
+            allowed = None if allowed_ops is None or name not in allowed_ops else set(allowed_ops[name])
+            for position, instruction in enumerate(instructions):
+                where = f"{name.capitalize()} instruction {position}"
+                if allowed is not None and instruction.op not in allowed:
+                    raise ValueError(
+                        f"{where} '{instruction}': op {instruction.op.name} is not allowed in "
+                        f"{name.capitalize()} (allowed: {', '.join(sorted(op.name for op in allowed))})"
+                    )
+                try:
+                    instruction.check(memory)
+                except ValueError as error:
+                    raise ValueError(f"{where}: {error}") from None
+
+    def to_json(self) -> str:
+        """Return the algorithm as JSON (see :func:`from_json`)."""
+        return json.dumps(to_dict(self), indent=1)
+
+
+def to_dict(algorithm: Algorithm) -> dict[str, Any]:
+    """Return a JSON-ready dict: per component, a list of instructions.
+
+    Each instruction is ``{"op": name, "out": n, "in1": n, "in2": n,
+    "data": [...]}`` with only the fields its op uses.
+    """
+    out: dict[str, Any] = {}
+    for name, instructions in algorithm.components():
+        rows = []
+        for instruction in instructions:
+            row = instruction.spec
+            item: dict[str, Any] = {"op": row.name}
+            if row.out is not None:
+                item["out"] = instruction.out
+            for i in range(len(row.inputs)):
+                item[f"in{i + 1}"] = (instruction.in1, instruction.in2)[i]
+            if row.params:
+                item["data"] = list(instruction.data[: len(row.params)])
+            rows.append(item)
+        out[name] = rows
+    return out
+
+
+def from_dict(data: dict[str, Any]) -> Algorithm:
+    """Build an algorithm from :func:`to_dict`'s form.
+
+    Raises
+    ------
+    ValueError
+        On an unknown key, a missing component or a malformed instruction,
+        naming where.
+    """
+    if not isinstance(data, dict):
+        raise ValueError(f"an algorithm must be a JSON object with keys {COMPONENTS}, got {type(data).__name__}")
+    unknown = set(data) - set(COMPONENTS)
+    if unknown:
+        raise ValueError(f"unknown key(s) {sorted(unknown)} in algorithm; expected {list(COMPONENTS)}")
+    components: dict[str, list[Instruction]] = {}
+    for name in COMPONENTS:
+        rows = data.get(name, [])
+        if not isinstance(rows, list):
+            raise ValueError(f"{name} must be a list of instructions")
+        components[name] = []
+        for position, item in enumerate(rows):
+            where = f"{name.capitalize()} instruction {position}"
+            if not isinstance(item, dict) or "op" not in item:
+                raise ValueError(f"{where}: expected an object with an 'op' key, got {item!r}")
+            extra = set(item) - {"op", "out", "in1", "in2", "data"}
+            if extra:
+                raise ValueError(f"{where}: unknown key(s) {sorted(extra)}")
+            try:
+                components[name].append(
+                    Instruction(
+                        spec(item["op"]).op,
+                        out=item.get("out", 0),
+                        in1=item.get("in1", 0),
+                        in2=item.get("in2", 0),
+                        data=tuple(item.get("data", ())),
+                    )
+                )
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"{where} {item}: {error}") from None
+    return Algorithm(**components)
+
+
+def from_json(text: str) -> Algorithm:
+    """Parse an algorithm from JSON written by :meth:`Algorithm.to_json`."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"algorithm JSON does not parse: {error}") from None
+    return from_dict(data)
+
+
+# ---------------------------------------------------------------------------
+# Parsing the text form
+# ---------------------------------------------------------------------------
+
+_FLOAT = r"([-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?))"
+
+
+def _template_regex(template: str, row: OpSpec) -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """Compile a template into a whitespace-free regex and the slot order of its groups."""
+    kinds = {"out": row.out, "in1": row.inputs[0] if row.inputs else None, "in2": row.inputs[1] if len(row.inputs) > 1 else None}
+    pattern = ""
+    slots: list[str] = []
+    for piece in re.split(r"(\{\w+\})", template.replace(" ", "")):
+        if piece.startswith("{"):
+            slot = piece[1:-1]
+            slots.append(slot)
+            kind = kinds.get(slot)
+            pattern += _FLOAT if kind is None else kind.prefix + r"(\d+)"
+        else:
+            pattern += re.escape(piece)
+    return re.compile(pattern), tuple(slots)
+
+
+_FORMS: tuple[tuple[re.Pattern[str], tuple[str, ...], OpSpec], ...] = tuple(
+    (regex, slots, row)
+    for row in OPS
+    for template in (row.template, *row.aliases)
+    for regex, slots in [_template_regex(template, row)]
+)
+
+
+def parse_instruction(text: str) -> Instruction:
+    """Parse one instruction in the paper's notation, e.g. ``"s3 = s0 - s1"``.
+
+    Raises
+    ------
+    ValueError
+        If the text matches no op's form.
+    """
+    compact = "".join(text.split())
+    for regex, slots, row in _FORMS:
+        match = regex.fullmatch(compact)
+        if match is None:
+            continue
+        values = dict(zip(slots, match.groups(), strict=True))
+        data = tuple(float(values[f"d{i}"]) for i in range(len(row.params)))
+        return Instruction(
+            row.op,
+            out=int(values.get("out", 0)),
+            in1=int(values.get("in1", 0)),
+            in2=int(values.get("in2", 0)),
+            data=data,
+        )
+    raise ValueError(
+        f"'{text.strip()}' is not an instruction; expected a form such as 's3 = s0 - s1', "
+        "'v2 = s4 * v0', 's1 = dot(v0, v1)' or 's2 = 0.001' (all forms: automl_zero.ops.OPS), "
+        "with addresses of the right kind (s, v, m) for the op"
+    )
+
+
+def parse(text: str, memory: MemorySize | None = None) -> Algorithm:
+    """Parse an algorithm written in the paper's notation.
+
+    ``# comments`` and blank lines are ignored. The component functions must
+    appear as ``def Setup():``, ``def Predict():`` and ``def Learn():``, in
+    that order; a missing one is empty.
+
+    Parameters
+    ----------
+    text : str
+        The algorithm.
+    memory : MemorySize, optional
+        If given, every address is checked against it.
+
+    Raises
+    ------
+    ValueError
+        Naming the line number, the line and what was expected.
+    """
+    components: dict[str, list[Instruction]] = {name: [] for name in COMPONENTS}
+    current: str | None = None
+    seen: list[str] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].strip()
+        if not line:
+            continue
+        header = re.fullmatch(r"def\s+(\w+)\s*\(\s*\)\s*:", line)
+        if header:
+            name = _HEADERS.get(header.group(1))
+            if name is None:
+                raise ValueError(
+                    f"line {number}: '{raw.strip()}': unknown component function {header.group(1)!r}; "
+                    "expected 'def Setup():', 'def Predict():' or 'def Learn():'"
+                )
+            if name in seen:
+                raise ValueError(f"line {number}: '{raw.strip()}': {header.group(1)} is defined twice")
+            if seen and COMPONENTS.index(name) < COMPONENTS.index(seen[-1]):
+                raise ValueError(f"line {number}: '{raw.strip()}': expected Setup, Predict and Learn in that order")
+            seen.append(name)
+            current = name
+            continue
+        if current is None:
+            raise ValueError(f"line {number}: '{raw.strip()}': expected 'def Setup():' before any instruction")
+        try:
+            instruction = parse_instruction(line)
+            if memory is not None:
+                instruction.check(memory)
+        except ValueError as error:
+            raise ValueError(f"line {number}: {error}") from None
+        components[current].append(instruction)
+    return Algorithm(**components)
+
+
+def make(setup: Iterable[str] = (), predict: Iterable[str] = (), learn: Iterable[str] = ()) -> Algorithm:
+    """Build an algorithm from instruction strings per component function."""
+    return Algorithm(
+        tuple(parse_instruction(t) for t in setup),
+        tuple(parse_instruction(t) for t in predict),
+        tuple(parse_instruction(t) for t in learn),
+    )
+
+
+#: The algorithm the demo rediscovers: linear regression by SGD (SPEC section 6).
+REFERENCE_LINEAR_REGRESSION = make(
+    setup=["s2 = 0.001"],
+    predict=["s1 = dot(v0, v1)"],
+    learn=["s3 = s0 - s1", "s4 = s3 * s2", "v2 = v0 * s4", "v1 = v1 + v2"],
+)

@@ -1,0 +1,78 @@
+"""The task: training and validation examples, epochs and how to score."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import numpy as np
+
+
+class EvalType(enum.IntEnum):
+    """How validation is scored (numbers are what the compiled core reads)."""
+
+    RMS = 0  # regression: fitness = 1 - (2/pi) * arctan(sqrt(mean squared error))
+    ACCURACY = 1  # binary classification: sigmoid(s1) > 0.5 is class 1
+
+
+@dataclass(frozen=True, eq=False)
+class Task:
+    """One task: examples as float64 arrays, features first.
+
+    Parameters
+    ----------
+    train_x : ndarray, shape (n_train, F)
+    train_y : ndarray, shape (n_train,)
+    valid_x : ndarray, shape (n_valid, F)
+    valid_y : ndarray, shape (n_valid,)
+    num_epochs : int
+        Passes over the training examples (in the same order each time);
+        validation follows each pass and the best validation fitness counts.
+    eval_type : EvalType
+    name : str
+        For reports.
+
+    Raises
+    ------
+    ValueError
+        On wrong shapes, empty sets or values that are not finite.
+    """
+
+    train_x: np.ndarray
+    train_y: np.ndarray
+    valid_x: np.ndarray
+    valid_y: np.ndarray
+    num_epochs: int = 1
+    eval_type: EvalType = EvalType.RMS
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        for field in ("train_x", "train_y", "valid_x", "valid_y"):
+            array = np.ascontiguousarray(getattr(self, field), dtype=np.float64)
+            array.flags.writeable = False
+            object.__setattr__(self, field, array)
+        where = f"task {self.name!r}" if self.name else "task"
+        if self.train_x.ndim != 2 or self.valid_x.ndim != 2:
+            raise ValueError(f"{where}: features must be 2-D (examples, features)")
+        if self.train_y.shape != (len(self.train_x),) or self.valid_y.shape != (len(self.valid_x),):
+            raise ValueError(f"{where}: labels must be 1-D with one label per example")
+        if self.train_x.shape[1] != self.valid_x.shape[1] or self.train_x.shape[1] < 1:
+            raise ValueError(f"{where}: train and valid features must have the same, non-zero width")
+        if len(self.train_x) < 1 or len(self.valid_x) < 1:
+            raise ValueError(f"{where}: needs at least one training and one validation example")
+        for field in ("train_x", "train_y", "valid_x", "valid_y"):
+            if not np.isfinite(getattr(self, field)).all():
+                raise ValueError(f"{where}: {field} contains NaN or inf")
+        if not isinstance(self.num_epochs, int) or self.num_epochs < 1:
+            raise ValueError(f"{where}: num_epochs must be a positive integer, got {self.num_epochs!r}")
+        object.__setattr__(self, "eval_type", EvalType(self.eval_type))
+
+    @property
+    def num_features(self) -> int:
+        """F, the size of vectors (and of each side of matrices)."""
+        return int(self.train_x.shape[1])
+
+    @property
+    def shape_key(self) -> tuple[int, int, int, int, int]:
+        """Tasks with equal keys can be evaluated together in one compiled call."""
+        return (self.num_features, len(self.train_x), len(self.valid_x), self.num_epochs, int(self.eval_type))

@@ -1,0 +1,817 @@
+"""The compiled executor: one Numba call evaluates an algorithm on a batch of tasks.
+
+Design (see DESIGN.md, "The fast core"):
+
+- Tasks of equal shape are evaluated together with the task axis last
+  (``s[S, T]``, ``v[V, F, T]``, ``m[M, F, F, T]``): one dispatch of an
+  instruction does the arithmetic of all T tasks, and the loop over tasks
+  vectorizes. A task that stops early keeps being computed; its fitness is
+  frozen.
+- Setup, Predict and Learn run in one interpreter loop with a single copy of
+  the op dispatch; the harness steps (load an example, check the error,
+  validate) run between component functions, so there is no call per example.
+- Before executing, a liveness analysis drops instructions that cannot affect
+  any prediction (:func:`live_instructions`).
+- No fastmath: reductions keep their order, so results are bit-identical to
+  :mod:`automl_zero.vm.reference`.
+
+The op kernels must match the reference executor; tests check both on
+thousands of random algorithms. The op table is read at import time and frozen
+into the compiled code: after editing ``ops.py``, touch this file so that
+Numba's cache is rebuilt.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from numba import njit, typeof
+
+from automl_zero.algorithm import Algorithm, MemorySize
+from automl_zero.ops import OPS
+from automl_zero.tasks.base import Task
+from automl_zero.vm.encode import EncodedAlgorithm, encode
+from automl_zero.vm.rng import GOLDEN_GAMMA, MIX1, MIX2, SEED_MULTIPLIER
+
+# Derived from the op table: -1 where the op has no such operand.
+_OUT_KIND = np.array([-1 if s.out is None else int(s.out) for s in OPS], dtype=np.int64)
+_IN1_KIND = np.array([int(s.inputs[0]) if len(s.inputs) > 0 else -1 for s in OPS], dtype=np.int64)
+_IN2_KIND = np.array([int(s.inputs[1]) if len(s.inputs) > 1 else -1 for s in OPS], dtype=np.int64)
+_PARTIAL = np.array([s.partial_write for s in OPS], dtype=np.bool_)
+_RANDOM = np.array([s.random for s in OPS], dtype=np.bool_)
+
+_GOLDEN = np.uint64(GOLDEN_GAMMA)
+_SEED_MUL = np.uint64(SEED_MULTIPLIER)
+_MIX1 = np.uint64(MIX1)
+_MIX2 = np.uint64(MIX2)
+_SH11 = np.uint64(11)
+_SH27 = np.uint64(27)
+_SH30 = np.uint64(30)
+_SH31 = np.uint64(31)
+_INV_2_53 = 1.0 / 9007199254740992.0
+_TWO_PI = 6.283185307179586
+_MINUS_TWO_OVER_PI = -0.63661977236758138243
+
+# Settings vector read by the core (one int64 array, to keep the call cheap).
+SET_S, SET_V, SET_M, SET_EPOCHS, SET_EVAL, SET_SEED, SET_TASK0, SET_PRUNE = range(8)
+NUM_SETTINGS = 8
+
+_SETUP, _TRAIN_PREDICT, _LEARN, _VALID_PREDICT = 0, 1, 2, 3
+
+#: Feature sizes and task counts that get their own compiled specialization
+#: (the demo's F=4 with 10 tasks); others run the generic code.
+SPECIALIZED_FEATURES = frozenset({4})
+SPECIALIZED_TASKS = frozenset({10})
+
+_JIT = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
+
+
+@njit(**_JIT)
+def _next_uniform(rng: np.ndarray, t: int) -> float:
+    state = rng[t] + _GOLDEN
+    rng[t] = state
+    z = state
+    z = (z ^ (z >> _SH30)) * _MIX1
+    z = (z ^ (z >> _SH27)) * _MIX2
+    z = z ^ (z >> _SH31)
+    return float(z >> _SH11) * _INV_2_53
+
+
+@njit(**_JIT)
+def _gaussian(rng: np.ndarray, t: int, mean: float, std: float) -> float:
+    u1 = _next_uniform(rng, t)
+    u2 = _next_uniform(rng, t)
+    return mean + std * (math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(_TWO_PI * u2))
+
+
+@njit(**_JIT)
+def _index(fraction: float, size: int) -> int:
+    i = int(fraction * size)
+    if i > size - 1:
+        i = size - 1
+    if i < 0:
+        i = 0
+    return i
+
+
+@njit(**_JIT)
+def _backward(
+    ints: np.ndarray, lo: int, hi: int, ls: int, lv: int, lm: int, keep: np.ndarray
+) -> tuple[int, int, int]:
+    """Backward liveness over instructions ``lo..hi-1``.
+
+    ``ls``, ``lv``, ``lm`` are bitmasks of the live scalar, vector and matrix
+    addresses after the range; returns them before it and marks ``keep``.
+    """
+    one = np.int64(1)
+    for k in range(hi - 1, lo - 1, -1):
+        op = ints[k, 0]
+        kind = _OUT_KIND[op]
+        if kind < 0:
+            continue
+        bit = one << ints[k, 3]
+        live = ls if kind == 0 else (lv if kind == 1 else lm)
+        if (live & bit) == 0:
+            continue
+        keep[k] = True
+        if not _PARTIAL[op]:
+            live &= ~bit
+        if kind == 0:
+            ls = live
+        elif kind == 1:
+            lv = live
+        else:
+            lm = live
+        for slot in range(1, 3):
+            in_kind = _IN1_KIND[op] if slot == 1 else _IN2_KIND[op]
+            if in_kind == 0:
+                ls |= one << ints[k, slot]
+            elif in_kind == 1:
+                lv |= one << ints[k, slot]
+            elif in_kind == 2:
+                lm |= one << ints[k, slot]
+    return ls, lv, lm
+
+
+@njit(**_JIT)
+def _mark_live(ints: np.ndarray, n_setup: int, n_predict: int, n_learn: int, keep: np.ndarray) -> None:
+    """Set ``keep[k]`` for the instructions that can affect a prediction.
+
+    Predict and Learn run in a loop, so liveness is a fixed point: after
+    Predict, s1 (the prediction) is read and Learn or Predict follows; after
+    Learn, Predict follows; after Setup, Predict follows. s0 and v0 are written
+    by the evaluation before Predict and Learn, so they are never live across.
+    Random ops all stay if any of them is live, so that the random stream
+    each live one sees is unchanged.
+    """
+    n = n_setup + n_predict + n_learn
+    p0, p1 = n_setup, n_setup + n_predict
+    not_harness = ~np.int64(1)  # clears s0 and v0
+    ps, pv, pm = 0, 0, 0  # live before Predict
+    ls_, lv_, lm_ = 0, 0, 0  # live before Learn
+    while True:
+        a, b, c = _backward(ints, p0, p1, ps | ls_ | 2, pv | lv_, pm | lm_, keep)
+        a, b, c = a & not_harness, b & not_harness, c
+        d, e, g = _backward(ints, p1, n, a, b, c, keep)
+        d, e, g = d & not_harness, e & not_harness, g
+        if a == ps and b == pv and c == pm and d == ls_ and e == lv_ and g == lm_:
+            break
+        ps, pv, pm, ls_, lv_, lm_ = a, b, c, d, e, g
+    # Marks from the iterations are a subset of the final ones; Setup feeds Predict.
+    _backward(ints, 0, p0, ps, pv, pm, keep)
+    any_random = False
+    for k in range(n):
+        if keep[k] and _RANDOM[ints[k, 0]]:
+            any_random = True
+    if any_random:
+        for k in range(n):
+            if _RANDOM[ints[k, 0]]:
+                keep[k] = True
+
+
+@njit(**_JIT)
+def live_instructions(ints: np.ndarray, n_setup: int, n_predict: int, n_learn: int) -> np.ndarray:
+    """Return a mask of the instructions that can affect a prediction (see :func:`_mark_live`)."""
+    keep = np.zeros(n_setup + n_predict + n_learn, dtype=np.bool_)
+    _mark_live(ints, n_setup, n_predict, n_learn, keep)
+    return keep
+
+
+@njit(**_JIT)
+def _evaluate(
+    ints: np.ndarray,
+    floats: np.ndarray,
+    n_setup: int,
+    n_predict: int,
+    n_learn: int,
+    train_x: np.ndarray,
+    train_y: np.ndarray,
+    valid_x: np.ndarray,
+    valid_y: np.ndarray,
+    settings: np.ndarray,
+    max_abs_error: float,
+    work: np.ndarray,
+    rng: np.ndarray,
+    fitness: np.ndarray,
+    features_token: tuple[int, ...],
+    tasks_token: tuple[int, ...],
+) -> float:
+    """Evaluate one encoded algorithm on a batch of T tasks; return the mean fitness.
+
+    ``train_x`` is (n_train, F, T), ``train_y`` (n_train, T), likewise for
+    validation. Per-task fitnesses are written to ``fitness`` (T,).
+    """
+    # A token tuple's length is part of its type, so a non-empty token makes F or T
+    # a compile-time constant (fully unrolled loops); an empty one leaves it to run time.
+    n_train = train_x.shape[0]
+    size = len(features_token) if len(features_token) > 0 else train_x.shape[1]
+    n_tasks = len(tasks_token) if len(tasks_token) > 0 else train_x.shape[2]
+    n_valid = valid_x.shape[0]
+    num_epochs = settings[SET_EPOCHS]
+    classify = settings[SET_EVAL] == 1
+
+    # Which instructions run, as one index list: Setup, Predict, Learn.
+    n = n_setup + n_predict + n_learn
+    keep = np.zeros(n, dtype=np.bool_)
+    if settings[SET_PRUNE] != 0:
+        _mark_live(ints, n_setup, n_predict, n_learn, keep)
+    else:
+        keep[:] = True
+    order = np.empty(n, dtype=np.int64)
+    limits = (0, n_setup, n_setup + n_predict, n)
+    bounds = np.zeros(4, dtype=np.int64)
+    count = 0
+    for component in range(3):
+        bounds[component] = count
+        for k in range(limits[component], limits[component + 1]):
+            if keep[k]:
+                order[count] = k
+                count += 1
+    bounds[3] = count
+
+    # Memory and scratch live in the batch's workspace (no allocation per call).
+    n_s, n_v, n_m = settings[SET_S], settings[SET_V], settings[SET_M]
+    size2 = size * size
+    width = size * n_tasks
+    s = np.zeros((n_s, n_tasks))
+    v = np.zeros((n_v, size, n_tasks))
+    v0 = v.reshape((n_v, width))[0]  # the features of all tasks, contiguous
+    m = np.zeros((n_m, size, size, n_tasks))
+    mf = m.reshape((n_m, size2, n_tasks))  # matrices as flat vectors, for elementwise ops
+    tmp_m = np.empty((size, size, n_tasks))
+    tmp_v = np.empty((size, n_tasks))
+    tmp_s = np.empty(n_tasks)
+    loss = np.zeros(n_tasks)
+    best = np.zeros(n_tasks)
+    alive = np.zeros(n_tasks)
+    failed = np.zeros(n_tasks)
+    train_flat = train_x.reshape((n_train, width))
+    valid_flat = valid_x.reshape((n_valid, width))
+    seed = np.uint64(settings[SET_SEED])
+    for t in range(n_tasks):
+        rng[t] = seed * _SEED_MUL + np.uint64(settings[SET_TASK0] + t + 1) * _GOLDEN
+        alive[t] = 1.0
+
+    phase = _SETUP
+    lo = bounds[0]
+    hi = bounds[1]
+    example = 0
+    epoch = 0
+    while True:
+        for k in range(lo, hi):
+            i = order[k]
+            op = ints[i, 0]
+            a = ints[i, 1]
+            b = ints[i, 2]
+            o = ints[i, 3]
+            if op == 0:
+                pass
+            elif op == 1:
+                for t in range(n_tasks):
+                    s[o, t] = s[a, t] + s[b, t]
+            elif op == 2:
+                for t in range(n_tasks):
+                    s[o, t] = s[a, t] - s[b, t]
+            elif op == 3:
+                for t in range(n_tasks):
+                    s[o, t] = s[a, t] * s[b, t]
+            elif op == 4:
+                for t in range(n_tasks):
+                    s[o, t] = s[a, t] / s[b, t]
+            elif op == 5:
+                for t in range(n_tasks):
+                    s[o, t] = abs(s[a, t])
+            elif op == 6:
+                for t in range(n_tasks):
+                    s[o, t] = 1.0 / s[a, t]
+            elif op == 7:
+                for t in range(n_tasks):
+                    s[o, t] = math.sin(s[a, t])
+            elif op == 8:
+                for t in range(n_tasks):
+                    s[o, t] = math.cos(s[a, t])
+            elif op == 9:
+                for t in range(n_tasks):
+                    s[o, t] = math.tan(s[a, t])
+            elif op == 10:
+                for t in range(n_tasks):
+                    s[o, t] = math.asin(s[a, t])
+            elif op == 11:
+                for t in range(n_tasks):
+                    s[o, t] = math.acos(s[a, t])
+            elif op == 12:
+                for t in range(n_tasks):
+                    s[o, t] = math.atan(s[a, t])
+            elif op == 13:
+                for t in range(n_tasks):
+                    s[o, t] = math.exp(s[a, t])
+            elif op == 14:
+                for t in range(n_tasks):
+                    s[o, t] = math.log(s[a, t])
+            elif op == 15:
+                for t in range(n_tasks):
+                    s[o, t] = 1.0 if s[a, t] >= 0.0 else 0.0
+            elif op == 16:
+                for f in range(size):
+                    for t in range(n_tasks):
+                        v[o, f, t] = 1.0 if v[a, f, t] > 0.0 else 0.0
+            elif op == 17:
+                for f in range(size2):
+                    for t in range(n_tasks):
+                        mf[o, f, t] = 1.0 if mf[a, f, t] > 0.0 else 0.0
+            elif op == 18:
+                for f in range(size):
+                    for t in range(n_tasks):
+                        v[o, f, t] = v[b, f, t] * s[a, t]
+            elif op == 19:
+                for f in range(size):
+                    for t in range(n_tasks):
+                        v[o, f, t] = s[a, t]
+            elif op == 20:
+                for f in range(size):
+                    for t in range(n_tasks):
+                        v[o, f, t] = 1.0 / v[a, f, t]
+            elif op == 21:
+                for t in range(n_tasks):
+                    tmp_s[t] = v[a, 0, t] * v[a, 0, t]
+                for f in range(1, size):
+                    for t in range(n_tasks):
+                        tmp_s[t] += v[a, f, t] * v[a, f, t]
+                for t in range(n_tasks):
+                    s[o, t] = math.sqrt(tmp_s[t])
+            elif op == 22:
+                for f in range(size):
+                    for t in range(n_tasks):
+                        v[o, f, t] = abs(v[a, f, t])
+            elif op == 23:
+                for f in range(size):
+                    for t in range(n_tasks):
+                        v[o, f, t] = v[a, f, t] + v[b, f, t]
+            elif op == 24:
+                for f in range(size):
+                    for t in range(n_tasks):
+                        v[o, f, t] = v[a, f, t] - v[b, f, t]
+            elif op == 25:
+                for f in range(size):
+                    for t in range(n_tasks):
+                        v[o, f, t] = v[a, f, t] * v[b, f, t]
+            elif op == 26:
+                for f in range(size):
+                    for t in range(n_tasks):
+                        v[o, f, t] = v[a, f, t] / v[b, f, t]
+            elif op == 27:
+                for t in range(n_tasks):
+                    tmp_s[t] = v[a, 0, t] * v[b, 0, t]
+                for f in range(1, size):
+                    for t in range(n_tasks):
+                        tmp_s[t] += v[a, f, t] * v[b, f, t]
+                for t in range(n_tasks):
+                    s[o, t] = tmp_s[t]
+            elif op == 28:
+                for r in range(size):
+                    for c in range(size):
+                        for t in range(n_tasks):
+                            m[o, r, c, t] = v[a, r, t] * v[b, c, t]
+            elif op == 29:
+                for f in range(size2):
+                    for t in range(n_tasks):
+                        mf[o, f, t] = mf[b, f, t] * s[a, t]
+            elif op == 30:
+                for f in range(size2):
+                    for t in range(n_tasks):
+                        mf[o, f, t] = 1.0 / mf[a, f, t]
+            elif op == 31:
+                for r in range(size):
+                    for t in range(n_tasks):
+                        tmp_v[r, t] = m[a, r, 0, t] * v[b, 0, t]
+                    for c in range(1, size):
+                        for t in range(n_tasks):
+                            tmp_v[r, t] += m[a, r, c, t] * v[b, c, t]
+                for r in range(size):
+                    for t in range(n_tasks):
+                        v[o, r, t] = tmp_v[r, t]
+            elif op == 32:
+                for r in range(size):
+                    for c in range(size):
+                        for t in range(n_tasks):
+                            m[o, r, c, t] = v[a, r, t]
+            elif op == 33:
+                for r in range(size):
+                    for c in range(size):
+                        for t in range(n_tasks):
+                            m[o, r, c, t] = v[a, c, t]
+            elif op == 34:
+                for t in range(n_tasks):
+                    tmp_s[t] = mf[a, 0, t] * mf[a, 0, t]
+                for f in range(1, size2):
+                    for t in range(n_tasks):
+                        tmp_s[t] += mf[a, f, t] * mf[a, f, t]
+                for t in range(n_tasks):
+                    s[o, t] = math.sqrt(tmp_s[t])
+            elif op == 35:
+                for c in range(size):
+                    for t in range(n_tasks):
+                        tmp_s[t] = m[a, 0, c, t] * m[a, 0, c, t]
+                    for r in range(1, size):
+                        for t in range(n_tasks):
+                            tmp_s[t] += m[a, r, c, t] * m[a, r, c, t]
+                    for t in range(n_tasks):
+                        v[o, c, t] = math.sqrt(tmp_s[t])
+            elif op == 36:
+                for r in range(size):
+                    for t in range(n_tasks):
+                        tmp_s[t] = m[a, r, 0, t] * m[a, r, 0, t]
+                    for c in range(1, size):
+                        for t in range(n_tasks):
+                            tmp_s[t] += m[a, r, c, t] * m[a, r, c, t]
+                    for t in range(n_tasks):
+                        v[o, r, t] = math.sqrt(tmp_s[t])
+            elif op == 37:
+                for r in range(size):
+                    for c in range(size):
+                        for t in range(n_tasks):
+                            tmp_m[r, c, t] = m[a, c, r, t]
+                for r in range(size):
+                    for c in range(size):
+                        for t in range(n_tasks):
+                            m[o, r, c, t] = tmp_m[r, c, t]
+            elif op == 38:
+                for f in range(size2):
+                    for t in range(n_tasks):
+                        mf[o, f, t] = abs(mf[a, f, t])
+            elif op == 39:
+                for f in range(size2):
+                    for t in range(n_tasks):
+                        mf[o, f, t] = mf[a, f, t] + mf[b, f, t]
+            elif op == 40:
+                for f in range(size2):
+                    for t in range(n_tasks):
+                        mf[o, f, t] = mf[a, f, t] - mf[b, f, t]
+            elif op == 41:
+                for f in range(size2):
+                    for t in range(n_tasks):
+                        mf[o, f, t] = mf[a, f, t] * mf[b, f, t]
+            elif op == 42:
+                for f in range(size2):
+                    for t in range(n_tasks):
+                        mf[o, f, t] = mf[a, f, t] / mf[b, f, t]
+            elif op == 43:
+                for r in range(size):
+                    for c in range(size):
+                        for t in range(n_tasks):
+                            tmp_m[r, c, t] = m[a, r, 0, t] * m[b, 0, c, t]
+                        for q in range(1, size):
+                            for t in range(n_tasks):
+                                tmp_m[r, c, t] += m[a, r, q, t] * m[b, q, c, t]
+                for r in range(size):
+                    for c in range(size):
+                        for t in range(n_tasks):
+                            m[o, r, c, t] = tmp_m[r, c, t]
+            elif op == 44:
+                for t in range(n_tasks):
+                    x = s[a, t]
+                    y = s[b, t]
+                    s[o, t] = y if y < x else x
+            elif op == 45:
+                for f in range(size):
+                    for t in range(n_tasks):
+                        x = v[a, f, t]
+                        y = v[b, f, t]
+                        v[o, f, t] = y if y < x else x
+            elif op == 46:
+                for f in range(size2):
+                    for t in range(n_tasks):
+                        x = mf[a, f, t]
+                        y = mf[b, f, t]
+                        mf[o, f, t] = y if y < x else x
+            elif op == 47:
+                for t in range(n_tasks):
+                    x = s[a, t]
+                    y = s[b, t]
+                    s[o, t] = y if x < y else x
+            elif op == 48:
+                for f in range(size):
+                    for t in range(n_tasks):
+                        x = v[a, f, t]
+                        y = v[b, f, t]
+                        v[o, f, t] = y if x < y else x
+            elif op == 49:
+                for f in range(size2):
+                    for t in range(n_tasks):
+                        x = mf[a, f, t]
+                        y = mf[b, f, t]
+                        mf[o, f, t] = y if x < y else x
+            elif op == 50:
+                for t in range(n_tasks):
+                    tmp_s[t] = v[a, 0, t]
+                for f in range(1, size):
+                    for t in range(n_tasks):
+                        tmp_s[t] += v[a, f, t]
+                for t in range(n_tasks):
+                    s[o, t] = tmp_s[t] / size
+            elif op == 51:
+                for t in range(n_tasks):
+                    tmp_s[t] = mf[a, 0, t]
+                for f in range(1, size2):
+                    for t in range(n_tasks):
+                        tmp_s[t] += mf[a, f, t]
+                for t in range(n_tasks):
+                    s[o, t] = tmp_s[t] / size2
+            elif op == 52:
+                for r in range(size):
+                    for t in range(n_tasks):
+                        tmp_s[t] = m[a, r, 0, t]
+                    for c in range(1, size):
+                        for t in range(n_tasks):
+                            tmp_s[t] += m[a, r, c, t]
+                    for t in range(n_tasks):
+                        v[o, r, t] = tmp_s[t] / size
+            elif op == 53:
+                for r in range(size):
+                    for t in range(n_tasks):
+                        x = m[a, r, 0, t]
+                        total = x
+                        squares = x * x
+                        for c in range(1, size):
+                            x = m[a, r, c, t]
+                            total += x
+                            squares += x * x
+                        mean = total / size
+                        v[o, r, t] = math.sqrt(squares / size - mean * mean)
+            elif op == 54:
+                for t in range(n_tasks):
+                    x = v[a, 0, t]
+                    total = x
+                    squares = x * x
+                    for f in range(1, size):
+                        x = v[a, f, t]
+                        total += x
+                        squares += x * x
+                    mean = total / size
+                    s[o, t] = math.sqrt(squares / size - mean * mean)
+            elif op == 55:
+                for t in range(n_tasks):
+                    x = mf[a, 0, t]
+                    total = x
+                    squares = x * x
+                    for f in range(1, size2):
+                        x = mf[a, f, t]
+                        total += x
+                        squares += x * x
+                    mean = total / size2
+                    s[o, t] = math.sqrt(squares / size2 - mean * mean)
+            elif op == 56:
+                value = floats[i, 0]
+                for t in range(n_tasks):
+                    s[o, t] = value
+            elif op == 57:
+                f = _index(floats[i, 0], size)
+                value = floats[i, 1]
+                for t in range(n_tasks):
+                    v[o, f, t] = value
+            elif op == 58:
+                r = _index(floats[i, 0], size)
+                c = _index(floats[i, 1], size)
+                value = floats[i, 2]
+                for t in range(n_tasks):
+                    m[o, r, c, t] = value
+            elif op == 59:
+                low = floats[i, 0]
+                high = floats[i, 1]
+                for t in range(n_tasks):
+                    s[o, t] = low + (high - low) * _next_uniform(rng, t)
+            elif op == 60:
+                low = floats[i, 0]
+                high = floats[i, 1]
+                for t in range(n_tasks):
+                    for f in range(size):
+                        v[o, f, t] = low + (high - low) * _next_uniform(rng, t)
+            elif op == 61:
+                low = floats[i, 0]
+                high = floats[i, 1]
+                for t in range(n_tasks):
+                    for f in range(size2):
+                        mf[o, f, t] = low + (high - low) * _next_uniform(rng, t)
+            elif op == 62:
+                for t in range(n_tasks):
+                    s[o, t] = _gaussian(rng, t, floats[i, 0], floats[i, 1])
+            elif op == 63:
+                for t in range(n_tasks):
+                    for f in range(size):
+                        v[o, f, t] = _gaussian(rng, t, floats[i, 0], floats[i, 1])
+            elif op == 64:
+                for t in range(n_tasks):
+                    for f in range(size2):
+                        mf[o, f, t] = _gaussian(rng, t, floats[i, 0], floats[i, 1])
+
+        # Harness steps between component functions.
+        if phase == _TRAIN_PREDICT:
+            if classify:
+                for t in range(n_tasks):
+                    s[1, t] = 1.0 / (1.0 + math.exp(-s[1, t]))
+            num_alive = 0
+            for t in range(n_tasks):
+                label = train_y[example, t]
+                if not abs(label - s[1, t]) <= max_abs_error:
+                    alive[t] = 0.0
+                num_alive += alive[t] != 0.0
+                s[0, t] = label
+            if num_alive == 0:
+                break
+            phase = _LEARN
+            lo = bounds[2]
+            hi = bounds[3]
+            continue
+        if phase == _VALID_PREDICT:
+            for t in range(n_tasks):
+                prediction = s[1, t]
+                if classify:
+                    probability = 1.0 / (1.0 + math.exp(-prediction))
+                    if probability > 1.0 or probability < 0.0:
+                        error = np.inf
+                    elif (valid_y[example, t] > 0.5) == (probability > 0.5):
+                        error = 0.0
+                    else:
+                        error = 1.0
+                    loss[t] += error
+                else:
+                    error = valid_y[example, t] - prediction
+                    loss[t] += error * error
+                if not abs(error) <= max_abs_error:
+                    failed[t] = 1.0
+            example += 1
+            if example < n_valid:
+                for f in range(width):
+                    v0[f] = valid_flat[example, f]
+                for t in range(n_tasks):
+                    s[0, t] = 0.0
+                continue
+            for t in range(n_tasks):
+                if alive[t] != 0.0 and failed[t] == 0.0:
+                    if classify:
+                        current = 1.0 - loss[t] / n_valid
+                    else:
+                        rms = math.sqrt(loss[t] / n_valid)
+                        current = 0.0 if math.isnan(rms) or math.isinf(rms) else 1.0 + _MINUS_TWO_OVER_PI * math.atan(rms)
+                    if current > best[t]:
+                        best[t] = current
+                loss[t] = 0.0
+                failed[t] = 0.0
+            epoch += 1
+            if epoch == num_epochs:
+                break
+            example = 0
+        elif phase == _SETUP:
+            example = 0
+        else:  # after Learn
+            example += 1
+        if example < n_train:
+            for f in range(width):
+                v0[f] = train_flat[example, f]
+            phase = _TRAIN_PREDICT
+        else:
+            example = 0
+            for f in range(width):
+                v0[f] = valid_flat[0, f]
+            phase = _VALID_PREDICT
+        for t in range(n_tasks):
+            s[0, t] = 0.0
+        lo = bounds[1]
+        hi = bounds[2]
+
+    total = 0.0
+    for t in range(n_tasks):
+        fitness[t] = best[t]
+        total += best[t]
+    return total / n_tasks
+
+
+class _Batch:
+    """Tasks of one shape, stacked with the task axis last."""
+
+    def __init__(self, tasks: Sequence[Task], first_index: int, memory: MemorySize, seed: int, prune: bool) -> None:
+        first = tasks[0]
+        self.train_x = np.ascontiguousarray(np.stack([t.train_x for t in tasks], axis=-1))
+        self.train_y = np.ascontiguousarray(np.stack([t.train_y for t in tasks], axis=-1))
+        self.valid_x = np.ascontiguousarray(np.stack([t.valid_x for t in tasks], axis=-1))
+        self.valid_y = np.ascontiguousarray(np.stack([t.valid_y for t in tasks], axis=-1))
+        self.settings = np.zeros(NUM_SETTINGS, dtype=np.int64)
+        self.settings[SET_S] = memory.scalars
+        self.settings[SET_V] = memory.vectors
+        self.settings[SET_M] = memory.matrices
+        self.settings[SET_EPOCHS] = first.num_epochs
+        self.settings[SET_EVAL] = int(first.eval_type)
+        self.settings[SET_SEED] = seed & 0x7FFFFFFFFFFFFFFF
+        self.settings[SET_TASK0] = first_index
+        self.settings[SET_PRUNE] = int(prune)
+        self.fitness = np.zeros(len(tasks))
+        size, count = first.num_features, len(tasks)
+        words = (memory.scalars + memory.vectors * size + (memory.matrices + 1) * size * size + size + 5) * count
+        self.work = np.zeros(words)
+        self.rng = np.zeros(count, dtype=np.uint64)
+        self.entry: Callable[..., float] | None = None
+        # Shapes worth a compiled specialization of their own (see _evaluate).
+        specialize = first.num_features in SPECIALIZED_FEATURES and len(tasks) in SPECIALIZED_TASKS
+        self.features_token = (0,) * first.num_features if specialize else ()
+        self.tasks_token = (0,) * len(tasks) if specialize else ()
+
+
+class CompiledExecutor:
+    """Evaluate algorithms on a task set with the compiled core.
+
+    Tasks are grouped by shape; each group is one compiled call per
+    evaluation. With a single group (the usual case), :meth:`evaluate` costs
+    one call and no other Python work for an already encoded algorithm.
+
+    Parameters
+    ----------
+    tasks : sequence of Task
+    memory : MemorySize
+    max_abs_error : float
+        Errors above this stop training (and zero a validation epoch).
+    seed : int
+        Seeds the random ops' streams (task ``i`` gets stream ``(seed, i)``).
+    prune : bool
+        Skip instructions that cannot affect any prediction (never changes a
+        fitness; off only to measure what it saves).
+    """
+
+    def __init__(
+        self,
+        tasks: Sequence[Task],
+        memory: MemorySize,
+        *,
+        max_abs_error: float = 100.0,
+        seed: int = 0,
+        prune: bool = True,
+    ) -> None:
+        if not tasks:
+            raise ValueError("an executor needs at least one task")
+        self.tasks = list(tasks)
+        self.memory = memory
+        self.max_abs_error = float(max_abs_error)
+        self.seed = int(seed)
+        # Consecutive tasks of one shape form a batch; task i keeps random stream (seed, i).
+        self._batches: list[_Batch] = []
+        start = 0
+        for end in range(1, len(self.tasks) + 1):
+            if end == len(self.tasks) or self.tasks[end].shape_key != self.tasks[start].shape_key:
+                self._batches.append(_Batch(self.tasks[start:end], start, memory, self.seed, prune))
+                start = end
+        self._single = self._batches[0] if len(self._batches) == 1 else None
+
+    def _run(self, encoded: EncodedAlgorithm, batch: _Batch) -> float:
+        a, b, c = encoded.sizes
+        args = (
+            encoded.ints,
+            encoded.floats,
+            a,
+            b,
+            c,
+            batch.train_x,
+            batch.train_y,
+            batch.valid_x,
+            batch.valid_y,
+            batch.settings,
+            self.max_abs_error,
+            batch.work,
+            batch.rng,
+            batch.fitness,
+            batch.features_token,
+            batch.tasks_token,
+        )
+        if batch.entry is None:
+            # The first call compiles (or loads from Numba's cache); later calls go straight
+            # to the compiled overload, skipping the dispatcher's type resolution (~half the
+            # cost of a call). The argument types never change for a batch.
+            result = _evaluate(*args)
+            batch.entry = _evaluate.overloads[tuple(typeof(arg) for arg in args)].entry_point
+            return float(result)
+        return float(batch.entry(*args))
+
+    def evaluate(self, algorithm: Algorithm | EncodedAlgorithm) -> float:
+        """Return the mean fitness over the tasks (summed in task order)."""
+        encoded = algorithm if isinstance(algorithm, EncodedAlgorithm) else self._encode(algorithm)
+        if self._single is not None:
+            return self._run(encoded, self._single)
+        fitnesses = self.task_fitnesses(encoded)
+        total = 0.0
+        for value in fitnesses:
+            total += float(value)
+        return total / len(fitnesses)
+
+    def task_fitnesses(self, algorithm: Algorithm | EncodedAlgorithm) -> np.ndarray:
+        """Return the fitness on each task, in task order."""
+        encoded = algorithm if isinstance(algorithm, EncodedAlgorithm) else self._encode(algorithm)
+        result = np.empty(len(self.tasks))
+        for batch in self._batches:
+            self._run(encoded, batch)
+            first = int(batch.settings[SET_TASK0])
+            result[first : first + len(batch.fitness)] = batch.fitness
+        return result
+
+    def _encode(self, algorithm: Algorithm) -> EncodedAlgorithm:
+        algorithm.validate(self.memory)
+        return encode(algorithm)

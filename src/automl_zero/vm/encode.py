@@ -1,0 +1,59 @@
+"""Algorithms as flat arrays, the form the compiled core reads and the search keeps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from automl_zero.algorithm import Algorithm, Instruction
+from automl_zero.ops import NUM_PARAMS
+
+#: Columns of :attr:`EncodedAlgorithm.ints`.
+OP, IN1, IN2, OUT = 0, 1, 2, 3
+
+
+@dataclass(frozen=True, eq=False)
+class EncodedAlgorithm:
+    """An algorithm as arrays: Setup, then Predict, then Learn, row by row.
+
+    Attributes
+    ----------
+    ints : ndarray of int64, shape (n, 4)
+        op, in1, in2, out of each instruction.
+    floats : ndarray of float64, shape (n, 3)
+        d0, d1, d2 of each instruction.
+    sizes : tuple of int
+        Number of instructions in Setup, Predict and Learn.
+    """
+
+    ints: np.ndarray
+    floats: np.ndarray
+    sizes: tuple[int, int, int]
+
+    def __post_init__(self) -> None:
+        # The compiled core is called without type checks: arrays must be exactly these types.
+        object.__setattr__(self, "ints", np.ascontiguousarray(self.ints, dtype=np.int64))
+        object.__setattr__(self, "floats", np.ascontiguousarray(self.floats, dtype=np.float64))
+        object.__setattr__(self, "sizes", tuple(int(x) for x in self.sizes))
+        n = sum(self.sizes)
+        if self.ints.shape != (n, 4) or self.floats.shape != (n, NUM_PARAMS):
+            raise ValueError(f"encoded arrays have shapes {self.ints.shape}, {self.floats.shape}; expected ({n}, 4), ({n}, 3)")
+
+
+def encode(algorithm: Algorithm) -> EncodedAlgorithm:
+    """Turn an :class:`~automl_zero.algorithm.Algorithm` into arrays."""
+    instructions = algorithm.setup + algorithm.predict + algorithm.learn
+    ints = np.array([(i.op, i.in1, i.in2, i.out) for i in instructions], dtype=np.int64).reshape(-1, 4)
+    floats = np.array([i.data for i in instructions], dtype=np.float64).reshape(-1, NUM_PARAMS)
+    return EncodedAlgorithm(ints, floats, (len(algorithm.setup), len(algorithm.predict), len(algorithm.learn)))
+
+
+def decode(encoded: EncodedAlgorithm) -> Algorithm:
+    """Turn arrays back into an :class:`~automl_zero.algorithm.Algorithm`."""
+    instructions = [
+        Instruction(int(op), out=int(out), in1=int(in1), in2=int(in2), data=tuple(float(x) for x in data))
+        for (op, in1, in2, out), data in zip(encoded.ints, encoded.floats, strict=True)
+    ]
+    a, b, _ = encoded.sizes
+    return Algorithm(tuple(instructions[:a]), tuple(instructions[a : a + b]), tuple(instructions[a + b :]))
