@@ -55,12 +55,16 @@ class MemorySize:
     matrices: int = 1
 
     def __post_init__(self) -> None:
-        for name, value, low in (("scalars", self.scalars, 2), ("vectors", self.vectors, 1), ("matrices", self.matrices, 1)):
+        for name, value, low in (
+            ("scalars", self.scalars, 2),
+            ("vectors", self.vectors, 1),
+            ("matrices", self.matrices, 1),
+        ):
             if not isinstance(value, int) or not low <= value <= MAX_ADDRESSES:
                 raise ValueError(f"memory {name} must be an integer in [{low}, {MAX_ADDRESSES}], got {value!r}")
 
     def count(self, kind: Kind) -> int:
-        """Number of addresses of ``kind``."""
+        """Return the number of addresses of ``kind``."""
         return (self.scalars, self.vectors, self.matrices)[kind]
 
 
@@ -92,6 +96,7 @@ class Instruction:
     ValueError
         If the op is unknown, an address is negative, or a parameter the op
         needs is missing or not finite.
+
     """
 
     op: Op
@@ -116,7 +121,9 @@ class Instruction:
         for name in ("out", "in1", "in2"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 0:
-                raise ValueError(f"instruction {row.name}: address {name} must be a non-negative integer, got {value!r}")
+                raise ValueError(
+                    f"instruction {row.name}: address {name} must be a non-negative integer, got {value!r}"
+                )
         used = {"in1": len(row.inputs) >= 1, "in2": len(row.inputs) >= 2, "out": row.out is not None}
         for name, is_used in used.items():
             if not is_used and getattr(self, name) != 0:
@@ -152,7 +159,9 @@ class Instruction:
         the label and the features and are never written by instructions).
         """
         row = self.spec
-        slots: list[tuple[str, Kind, int]] = [(f"in{i + 1}", k, (self.in1, self.in2)[i]) for i, k in enumerate(row.inputs)]
+        slots: list[tuple[str, Kind, int]] = [
+            (f"in{i + 1}", k, (self.in1, self.in2)[i]) for i, k in enumerate(row.inputs)
+        ]
         if row.out is not None:
             slots.append(("out", row.out, self.out))
         for name, kind, address in slots:
@@ -217,6 +226,7 @@ class Algorithm:
         ------
         ValueError
             Naming the component function, the position and the instruction.
+
         """
         for name, instructions in self.components():
             allowed = None if allowed_ops is None or name not in allowed_ops else set(allowed_ops[name])
@@ -268,6 +278,7 @@ def from_dict(data: dict[str, Any]) -> Algorithm:
     ValueError
         On an unknown key, a missing component or a malformed instruction,
         naming where.
+
     """
     if not isinstance(data, dict):
         raise ValueError(f"an algorithm must be a JSON object with keys {COMPONENTS}, got {type(data).__name__}")
@@ -299,7 +310,7 @@ def from_dict(data: dict[str, Any]) -> Algorithm:
                 )
             except (TypeError, ValueError) as error:
                 raise ValueError(f"{where} {item}: {error}") from None
-    return Algorithm(**components)
+    return Algorithm(*(tuple(components[name]) for name in COMPONENTS))
 
 
 def from_json(text: str) -> Algorithm:
@@ -320,7 +331,11 @@ _FLOAT = r"([-+]?(?:\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?))"
 
 def _template_regex(template: str, row: OpSpec) -> tuple[re.Pattern[str], tuple[str, ...]]:
     """Compile a template into a whitespace-free regex and the slot order of its groups."""
-    kinds = {"out": row.out, "in1": row.inputs[0] if row.inputs else None, "in2": row.inputs[1] if len(row.inputs) > 1 else None}
+    kinds = {
+        "out": row.out,
+        "in1": row.inputs[0] if row.inputs else None,
+        "in2": row.inputs[1] if len(row.inputs) > 1 else None,
+    }
     pattern = ""
     slots: list[str] = []
     for piece in re.split(r"(\{\w+\})", template.replace(" ", "")):
@@ -349,6 +364,7 @@ def parse_instruction(text: str) -> Instruction:
     ------
     ValueError
         If the text matches no op's form.
+
     """
     compact = "".join(text.split())
     for regex, slots, row in _FORMS:
@@ -389,6 +405,7 @@ def parse(text: str, memory: MemorySize | None = None) -> Algorithm:
     ------
     ValueError
         Naming the line number, the line and what was expected.
+
     """
     components: dict[str, list[Instruction]] = {name: [] for name in COMPONENTS}
     current: str | None = None
@@ -421,7 +438,7 @@ def parse(text: str, memory: MemorySize | None = None) -> Algorithm:
         except ValueError as error:
             raise ValueError(f"line {number}: {error}") from None
         components[current].append(instruction)
-    return Algorithm(**components)
+    return Algorithm(*(tuple(components[name]) for name in COMPONENTS))
 
 
 def make(setup: Iterable[str] = (), predict: Iterable[str] = (), learn: Iterable[str] = ()) -> Algorithm:

@@ -60,11 +60,14 @@ def random_algorithm(
     Parameters
     ----------
     rng : numpy.random.Generator
+        Source of every random choice.
     memory : MemorySize
+        Address ranges.
     sizes : tuple of int
         Instructions in Setup, Predict and Learn.
     setup_ops, predict_ops, learn_ops : sequence of Op
         Allowed ops per component function.
+
     """
     return Algorithm(
         random_component(rng, setup_ops, sizes[0], memory),

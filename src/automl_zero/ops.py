@@ -140,6 +140,7 @@ class OpSpec:
         reads the old value of ``out``.
     random : bool
         The op draws from the evaluation's random generator.
+
     """
 
     op: Op
@@ -349,6 +350,7 @@ def spec(op: int | str | Op) -> OpSpec:
     ------
     ValueError
         If no op has that number or name.
+
     """
     if isinstance(op, str):
         key = op.strip().upper()
@@ -368,10 +370,11 @@ def ops_from_names(names: list[str] | tuple[str, ...]) -> tuple[Op, ...]:
     return tuple(spec(name).op for name in names)
 
 
-#: Ops the paper allows in each component function in its full setting
-#: (Setup: constant setters and random initializers).
+#: A full setting close to the paper's: Setup sets constants and random values;
+#: Predict and Learn use every other op plus scalar constants.
 SETUP_OPS: tuple[Op, ...] = tuple(s.op for s in OPS if s.group == "setter")
-LEARN_OPS: tuple[Op, ...] = tuple(s.op for s in OPS if s.op != Op.NO_OP and s.group != "setter") + (
+LEARN_OPS: tuple[Op, ...] = (
+    *(s.op for s in OPS if s.op != Op.NO_OP and s.group != "setter"),
     Op.SCALAR_CONST_SET_OP,
 )
 PREDICT_OPS: tuple[Op, ...] = LEARN_OPS

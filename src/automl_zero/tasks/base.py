@@ -36,6 +36,7 @@ class Task:
     ------
     ValueError
         On wrong shapes, empty sets or values that are not finite.
+
     """
 
     train_x: np.ndarray

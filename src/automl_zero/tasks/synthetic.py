@@ -24,6 +24,7 @@ def linear_regression_tasks(
     Parameters
     ----------
     num_tasks : int
+        How many tasks.
     num_features : int
         F.
     num_train, num_valid : int
@@ -31,10 +32,12 @@ def linear_regression_tasks(
     seed : int
         Decides ``w`` and the data of every task.
     num_epochs : int
+        Passes over the training examples.
 
     Returns
     -------
     list of Task
+
     """
     if num_tasks < 1 or num_features < 1 or num_train < 1 or num_valid < 1:
         raise ValueError("num_tasks, num_features, num_train and num_valid must be positive")

@@ -55,8 +55,9 @@ _TWO_PI = 6.283185307179586
 _MINUS_TWO_OVER_PI = -0.63661977236758138243
 
 # Settings vector read by the core (one int64 array, to keep the call cheap).
-SET_S, SET_V, SET_M, SET_EPOCHS, SET_EVAL, SET_SEED, SET_TASK0, SET_PRUNE = range(8)
-NUM_SETTINGS = 8
+# SET_EXECUTED is an output: instructions dispatched by the last call (each covers all T tasks).
+SET_S, SET_V, SET_M, SET_EPOCHS, SET_EVAL, SET_SEED, SET_TASK0, SET_PRUNE, SET_EXECUTED = range(9)
+NUM_SETTINGS = 9
 
 _SETUP, _TRAIN_PREDICT, _LEARN, _VALID_PREDICT = 0, 1, 2, 3
 
@@ -65,10 +66,10 @@ _SETUP, _TRAIN_PREDICT, _LEARN, _VALID_PREDICT = 0, 1, 2, 3
 SPECIALIZED_FEATURES = frozenset({4})
 SPECIALIZED_TASKS = frozenset({10})
 
-_JIT = {"cache": True, "nogil": True, "error_model": "numpy", "boundscheck": False}
+_jit = njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)
 
 
-@njit(**_JIT)
+@_jit
 def _next_uniform(rng: np.ndarray, t: int) -> float:
     state = rng[t] + _GOLDEN
     rng[t] = state
@@ -79,14 +80,14 @@ def _next_uniform(rng: np.ndarray, t: int) -> float:
     return float(z >> _SH11) * _INV_2_53
 
 
-@njit(**_JIT)
+@_jit
 def _gaussian(rng: np.ndarray, t: int, mean: float, std: float) -> float:
     u1 = _next_uniform(rng, t)
     u2 = _next_uniform(rng, t)
     return mean + std * (math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(_TWO_PI * u2))
 
 
-@njit(**_JIT)
+@_jit
 def _index(fraction: float, size: int) -> int:
     i = int(fraction * size)
     if i > size - 1:
@@ -96,10 +97,8 @@ def _index(fraction: float, size: int) -> int:
     return i
 
 
-@njit(**_JIT)
-def _backward(
-    ints: np.ndarray, lo: int, hi: int, ls: int, lv: int, lm: int, keep: np.ndarray
-) -> tuple[int, int, int]:
+@_jit
+def _backward(ints: np.ndarray, lo: int, hi: int, ls: int, lv: int, lm: int, keep: np.ndarray) -> tuple[int, int, int]:
     """Backward liveness over instructions ``lo..hi-1``.
 
     ``ls``, ``lv``, ``lm`` are bitmasks of the live scalar, vector and matrix
@@ -135,7 +134,7 @@ def _backward(
     return ls, lv, lm
 
 
-@njit(**_JIT)
+@_jit
 def _mark_live(ints: np.ndarray, n_setup: int, n_predict: int, n_learn: int, keep: np.ndarray) -> None:
     """Set ``keep[k]`` for the instructions that can affect a prediction.
 
@@ -148,7 +147,7 @@ def _mark_live(ints: np.ndarray, n_setup: int, n_predict: int, n_learn: int, kee
     """
     n = n_setup + n_predict + n_learn
     p0, p1 = n_setup, n_setup + n_predict
-    not_harness = ~np.int64(1)  # clears s0 and v0
+    not_harness = -2  # every bit but bit 0: clears s0 and v0
     ps, pv, pm = 0, 0, 0  # live before Predict
     ls_, lv_, lm_ = 0, 0, 0  # live before Learn
     while True:
@@ -171,7 +170,7 @@ def _mark_live(ints: np.ndarray, n_setup: int, n_predict: int, n_learn: int, kee
                 keep[k] = True
 
 
-@njit(**_JIT)
+@_jit
 def live_instructions(ints: np.ndarray, n_setup: int, n_predict: int, n_learn: int) -> np.ndarray:
     """Return a mask of the instructions that can affect a prediction (see :func:`_mark_live`)."""
     keep = np.zeros(n_setup + n_predict + n_learn, dtype=np.bool_)
@@ -179,7 +178,7 @@ def live_instructions(ints: np.ndarray, n_setup: int, n_predict: int, n_learn: i
     return keep
 
 
-@njit(**_JIT)
+@_jit
 def _evaluate(
     ints: np.ndarray,
     floats: np.ndarray,
@@ -254,12 +253,14 @@ def _evaluate(
         rng[t] = seed * _SEED_MUL + np.uint64(settings[SET_TASK0] + t + 1) * _GOLDEN
         alive[t] = 1.0
 
+    executed = 0
     phase = _SETUP
     lo = bounds[0]
     hi = bounds[1]
     example = 0
     epoch = 0
     while True:
+        executed += hi - lo
         for k in range(lo, hi):
             i = order[k]
             op = ints[i, 0]
@@ -654,7 +655,9 @@ def _evaluate(
                         current = 1.0 - loss[t] / n_valid
                     else:
                         rms = math.sqrt(loss[t] / n_valid)
-                        current = 0.0 if math.isnan(rms) or math.isinf(rms) else 1.0 + _MINUS_TWO_OVER_PI * math.atan(rms)
+                        current = (
+                            0.0 if math.isnan(rms) or math.isinf(rms) else 1.0 + _MINUS_TWO_OVER_PI * math.atan(rms)
+                        )
                     if current > best[t]:
                         best[t] = current
                 loss[t] = 0.0
@@ -681,11 +684,12 @@ def _evaluate(
         lo = bounds[1]
         hi = bounds[2]
 
+    settings[SET_EXECUTED] = executed
     total = 0.0
     for t in range(n_tasks):
         fitness[t] = best[t]
-        total += best[t]
-    return total / n_tasks
+        total += fitness[t]
+    return float(total) / n_tasks
 
 
 class _Batch:
@@ -736,6 +740,7 @@ class CompiledExecutor:
     prune : bool
         Skip instructions that cannot affect any prediction (never changes a
         fitness; off only to measure what it saves).
+
     """
 
     def __init__(
@@ -787,7 +792,8 @@ class CompiledExecutor:
             # to the compiled overload, skipping the dispatcher's type resolution (~half the
             # cost of a call). The argument types never change for a batch.
             result = _evaluate(*args)
-            batch.entry = _evaluate.overloads[tuple(typeof(arg) for arg in args)].entry_point
+            signature = tuple(typeof(arg) for arg in args)  # type: ignore[no-untyped-call]
+            batch.entry = _evaluate.overloads[signature].entry_point  # type: ignore[attr-defined]
             return float(result)
         return float(batch.entry(*args))
 
@@ -811,6 +817,10 @@ class CompiledExecutor:
             first = int(batch.settings[SET_TASK0])
             result[first : first + len(batch.fitness)] = batch.fitness
         return result
+
+    def executed_instructions(self) -> int:
+        """Instructions dispatched by the last evaluation, counted once per task."""
+        return sum(int(b.settings[SET_EXECUTED]) * len(b.fitness) for b in self._batches)
 
     def _encode(self, algorithm: Algorithm) -> EncodedAlgorithm:
         algorithm.validate(self.memory)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from automl_zero.algorithm import Algorithm, Instruction
-from automl_zero.ops import NUM_PARAMS
+from automl_zero.ops import NUM_PARAMS, Op
 
 #: Columns of :attr:`EncodedAlgorithm.ints`.
 OP, IN1, IN2, OUT = 0, 1, 2, 3
@@ -25,6 +25,7 @@ class EncodedAlgorithm:
         d0, d1, d2 of each instruction.
     sizes : tuple of int
         Number of instructions in Setup, Predict and Learn.
+
     """
 
     ints: np.ndarray
@@ -38,7 +39,9 @@ class EncodedAlgorithm:
         object.__setattr__(self, "sizes", tuple(int(x) for x in self.sizes))
         n = sum(self.sizes)
         if self.ints.shape != (n, 4) or self.floats.shape != (n, NUM_PARAMS):
-            raise ValueError(f"encoded arrays have shapes {self.ints.shape}, {self.floats.shape}; expected ({n}, 4), ({n}, 3)")
+            raise ValueError(
+                f"encoded arrays have shapes {self.ints.shape}, {self.floats.shape}; expected ({n}, 4), ({n}, 3)"
+            )
 
 
 def encode(algorithm: Algorithm) -> EncodedAlgorithm:
@@ -52,7 +55,7 @@ def encode(algorithm: Algorithm) -> EncodedAlgorithm:
 def decode(encoded: EncodedAlgorithm) -> Algorithm:
     """Turn arrays back into an :class:`~automl_zero.algorithm.Algorithm`."""
     instructions = [
-        Instruction(int(op), out=int(out), in1=int(in1), in2=int(in2), data=tuple(float(x) for x in data))
+        Instruction(Op(int(op)), out=int(out), in1=int(in1), in2=int(in2), data=tuple(float(x) for x in data))
         for (op, in1, in2, out), data in zip(encoded.ints, encoded.floats, strict=True)
     ]
     a, b, _ = encoded.sizes

@@ -286,9 +286,7 @@ def _run(component: Sequence[Instruction], memory: Memory, rng: SplitMix64) -> N
         execute(instruction, memory, rng)
 
 
-def _validate(
-    algorithm: Algorithm, task: Task, memory: Memory, rng: SplitMix64, max_abs_error: float
-) -> float:
+def _validate(algorithm: Algorithm, task: Task, memory: Memory, rng: SplitMix64, max_abs_error: float) -> float:
     """Run Predict on every validation example and return this epoch's fitness."""
     loss = 0.0
     failed = False
@@ -368,9 +366,12 @@ class ReferenceExecutor:
         Errors above this stop training (and zero a validation epoch).
     seed : int
         Seeds the random ops' streams (task ``i`` gets stream ``(seed, i)``).
+
     """
 
-    def __init__(self, tasks: Sequence[Task], memory: MemorySize, *, max_abs_error: float = 100.0, seed: int = 0) -> None:
+    def __init__(
+        self, tasks: Sequence[Task], memory: MemorySize, *, max_abs_error: float = 100.0, seed: int = 0
+    ) -> None:
         if not tasks:
             raise ValueError("an executor needs at least one task")
         self.tasks = list(tasks)
@@ -385,7 +386,9 @@ class ReferenceExecutor:
         algorithm.validate(self.memory)
         return np.array(
             [
-                evaluate_task(algorithm, task, self.memory, max_abs_error=self.max_abs_error, seed=self.seed, task_index=i)
+                evaluate_task(
+                    algorithm, task, self.memory, max_abs_error=self.max_abs_error, seed=self.seed, task_index=i
+                )
                 for i, task in enumerate(self.tasks)
             ]
         )

@@ -1,0 +1,122 @@
+"""The compiled executor: liveness pruning, batching of task shapes, seeds, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, Algorithm, MemorySize, make
+from automl_zero.mutation import random_algorithm
+from automl_zero.ops import ALL_OPS, DEMO_OPS
+from automl_zero.tasks import linear_regression_tasks
+from automl_zero.vm import encode
+from automl_zero.vm.compiled import CompiledExecutor, live_instructions
+
+MEMORY = MemorySize(5, 3, 1)
+
+
+def live(algorithm: Algorithm) -> list[bool]:
+    e = encode(algorithm)
+    return live_instructions(e.ints, *e.sizes).tolist()
+
+
+def test_reference_solution_is_all_live() -> None:
+    assert live(REFERENCE_LINEAR_REGRESSION) == [True] * 6
+
+
+def test_dead_code_is_found() -> None:
+    algorithm = make(
+        setup=["s2 = 0.001", "s3 = 0.5"],  # s3 is overwritten in Learn before any read
+        predict=["s4 = s2 * s2", "s1 = dot(v0, v1)"],  # s4 is overwritten in Learn before any read
+        learn=["s3 = s0 - s1", "s4 = s3 * s2", "v2 = v0 * s4", "v1 = v1 + v2", "m0 = outer(v0, v0)"],
+    )
+    assert live(algorithm) == [True, False, False, True, True, True, True, True, False]
+
+
+def test_state_carried_from_learn_to_predict_is_live() -> None:
+    # s3 written in Learn is read by the next Predict: live through the loop.
+    algorithm = make(predict=["s1 = s3 * s3"], learn=["s3 = s0 - s1"])
+    assert live(algorithm) == [True, True]
+
+
+def test_predict_state_read_by_learn_only_through_the_loop() -> None:
+    # s2 is read by Learn, which feeds s3 into the next Predict: all live.
+    algorithm = make(predict=["s2 = s1 + s3", "s1 = s3 + s3"], learn=["s3 = s2 - s0"])
+    assert live(algorithm) == [True, True, True]
+
+
+def test_random_ops_stay_together() -> None:
+    # The dead uniform draw comes before the live one in the stream, so it must run.
+    algorithm = make(setup=["s3 = uniform(0.0, 1.0)", "s2 = uniform(0.0, 1.0)"], predict=["s1 = s2 + s2"])
+    assert live(algorithm) == [True, True, True]
+    without_live_random = make(setup=["s3 = uniform(0.0, 1.0)"], predict=["s1 = s2 + s2"])
+    assert live(without_live_random) == [False, True]
+
+
+def test_pruning_never_changes_fitness() -> None:
+    tasks = linear_regression_tasks(4, 4, 20, 10, seed=3)
+    memory = MemorySize(5, 4, 2)
+    pruned = CompiledExecutor(tasks, memory, seed=1)
+    full = CompiledExecutor(tasks, memory, seed=1, prune=False)
+    rng = np.random.default_rng(0)
+    removed = 0
+    for _ in range(2000):
+        algorithm = random_algorithm(rng, memory, (5, 8, 8), ALL_OPS, ALL_OPS, ALL_OPS)
+        assert pruned.task_fitnesses(algorithm).tolist() == full.task_fitnesses(algorithm).tolist()
+        removed += len(algorithm) - sum(live(algorithm))
+    assert removed > 2000 * 5  # random programs carry much dead code
+
+
+def test_reference_solution_learns_linear_regression() -> None:
+    # Learning rate 0.001 needs about 10,000 SGD steps at F=4 to reach 0.9999.
+    tasks = linear_regression_tasks(10, 4, num_train=1000, num_valid=100, seed=11, num_epochs=10)
+    fitness = CompiledExecutor(tasks, MEMORY).task_fitnesses(REFERENCE_LINEAR_REGRESSION)
+    assert fitness.min() > 0.9999
+
+
+def test_mixed_shapes_match_separate_executors() -> None:
+    small = linear_regression_tasks(2, 4, 10, 5, seed=1)
+    wide = linear_regression_tasks(2, 6, 10, 5, seed=2)
+    tasks = [small[0], wide[0], wide[1], small[1]]
+    algorithm = make(
+        setup=["s2 = uniform(0.0, 0.1)"], predict=["s1 = dot(v0, v1)"], learn=["v2 = s2 * v0", "v1 = v1 + v2"]
+    )
+    together = CompiledExecutor(tasks, MEMORY, seed=5).task_fitnesses(algorithm)
+    # Task i keeps random stream (seed, i) whatever batch it lands in.
+    alone = [CompiledExecutor(tasks, MEMORY, seed=5).task_fitnesses(algorithm)[i] for i in range(4)]
+    assert together.tolist() == alone
+    executor = CompiledExecutor(tasks, MEMORY, seed=5)
+    assert executor.evaluate(algorithm) == pytest.approx(together.mean(), abs=1e-15)
+
+
+def test_seed_reproducible_and_matters() -> None:
+    tasks = linear_regression_tasks(3, 4, 20, 10, seed=0)
+    algorithm = make(setup=["v1 = gaussian(0.0, 1.0, n_features)"], predict=["s1 = dot(v0, v1)"])
+    a = CompiledExecutor(tasks, MEMORY, seed=7).task_fitnesses(algorithm)
+    b = CompiledExecutor(tasks, MEMORY, seed=7).task_fitnesses(algorithm)
+    c = CompiledExecutor(tasks, MEMORY, seed=8).task_fitnesses(algorithm)
+    assert a.tolist() == b.tolist()
+    assert a.tolist() != c.tolist()
+
+
+def test_demo_shape_specialization_agrees_with_generic_code() -> None:
+    # F=4 with 10 tasks runs a specialized compilation; 9 tasks run the generic one.
+    tasks = linear_regression_tasks(10, 4, 30, 20, seed=4)
+    rng = np.random.default_rng(1)
+    special = CompiledExecutor(tasks, MEMORY)
+    generic = [CompiledExecutor(tasks[:9], MEMORY), CompiledExecutor(tasks[9:], MEMORY)]
+    for _ in range(200):
+        algorithm = random_algorithm(rng, MemorySize(4, 3, 1), (10, 2, 8), DEMO_OPS, DEMO_OPS, DEMO_OPS)
+        expected = np.concatenate([g.task_fitnesses(algorithm) for g in generic])
+        assert special.task_fitnesses(algorithm).tolist() == expected.tolist()
+
+
+def test_bad_algorithm_is_rejected_before_running() -> None:
+    executor = CompiledExecutor(linear_regression_tasks(1, 4, 5, 5), MemorySize(4, 3, 1))
+    with pytest.raises(ValueError, match="s4"):
+        executor.evaluate(REFERENCE_LINEAR_REGRESSION)
+
+
+def test_no_tasks_is_an_error() -> None:
+    with pytest.raises(ValueError, match="at least one task"):
+        CompiledExecutor([], MEMORY)
