@@ -1,4 +1,4 @@
-"""Generation of random instructions and algorithms.
+"""Generation of random instructions and algorithms, and mutation.
 
 Choices follow the original (``instruction.cc``): addresses are uniform over
 their kind (outputs start at 1 for scalars and vectors), constants are uniform
@@ -8,12 +8,19 @@ standard deviations in [0, 1], uniform bounds in [-1, 1].
 
 from __future__ import annotations
 
+import enum
+import math
 from collections.abc import Sequence
 
 import numpy as np
+from numba import njit
 
 from automl_zero.algorithm import Algorithm, Instruction, MemorySize
 from automl_zero.ops import OPS, Kind, Op, Param
+from automl_zero.vm.compiled import _IN1_KIND, _IN2_KIND, _OUT_KIND, _next_uniform
+
+# Positions in the space vector (SearchSpace.to_ints); kept here so that the kernels below need no import cycle.
+SP_S, SP_V, SP_M, SP_INIT, SP_MIN, SP_MAX, SP_NUM_OPS, SP_NUM_MUTATIONS, SP_SIZE = 0, 1, 2, 3, 6, 9, 12, 15, 16
 
 
 def _address(rng: np.random.Generator, memory: MemorySize, kind: Kind, output: bool) -> int:
@@ -74,3 +81,236 @@ def random_algorithm(
         random_component(rng, predict_ops, sizes[1], memory),
         random_component(rng, learn_ops, sizes[2], memory),
     )
+
+
+class MutationType(enum.IntEnum):
+    """Mutation types (SPEC section 5; the original's mutator.cc), picked uniformly."""
+
+    ALTER_PARAM = 0  # one argument of one instruction: an address, a constant, an index, a distribution parameter
+    RANDOMIZE_INSTRUCTION = 1  # one instruction replaced by a random one
+    RANDOMIZE_COMPONENT_FUNCTION = 2  # a whole component function regenerated, same size
+    INSERT_REMOVE = 3  # insert a random instruction or remove one; removal twice as likely
+    TRADE_INSTRUCTION = 4  # remove one instruction and insert a random one elsewhere
+    RANDOMIZE_ALGORITHM = 5  # every component function regenerated
+    IDENTITY = 6  # no change
+
+
+# ---------------------------------------------------------------------------
+# Compiled generation and mutation, on the arrays the search keeps:
+# ints (3, K, 4) and floats (3, K, 3) per algorithm (component, position, column),
+# sizes (3,). The space arrays come from SearchSpace.to_ints / op_table / mutation_table.
+# ---------------------------------------------------------------------------
+
+_P_NONE, _P_VALUE, _P_INDEX, _P_LOW, _P_HIGH, _P_MEAN, _P_STD = range(7)
+_PARAM_CODE = np.zeros((len(OPS), 3), dtype=np.int64)
+_CODE_OF = {
+    Param.VALUE: _P_VALUE,
+    Param.INDEX: _P_INDEX,
+    Param.LOW: _P_LOW,
+    Param.HIGH: _P_HIGH,
+    Param.MEAN: _P_MEAN,
+    Param.STD: _P_STD,
+}
+for _spec in OPS:
+    _PARAM_CODE[_spec.number, : len(_spec.params)] = [_CODE_OF[p] for p in _spec.params]
+_NUM_INPUTS = np.array([len(row.inputs) for row in OPS], dtype=np.int64)
+_NUM_PARAMS = np.array([len(row.params) for row in OPS], dtype=np.int64)
+
+_jit = njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)
+
+
+@_jit
+def next_uniform(rng: np.ndarray) -> float:
+    """A float in [0, 1) from the SplitMix64 stream in ``rng[0]``."""
+    return _next_uniform(rng, 0)
+
+
+@_jit
+def randint(rng: np.ndarray, n: int) -> int:
+    """An integer in [0, n)."""
+    i = int(_next_uniform(rng, 0) * n)
+    return i if i < n else n - 1
+
+
+@_jit
+def _random_address(rng: np.ndarray, kind: int, output: bool, space: np.ndarray) -> int:
+    count = space[SP_S + kind]
+    low = 1 if output and kind != 2 else 0
+    return low + randint(rng, count - low)
+
+
+@_jit
+def _random_param(rng: np.ndarray, code: int) -> float:
+    if code == _P_INDEX or code == _P_STD:
+        return next_uniform(rng)
+    return 2.0 * next_uniform(rng) - 1.0
+
+
+@_jit
+def random_instruction_into(row_i: np.ndarray, row_f: np.ndarray, op: int, space: np.ndarray, rng: np.ndarray) -> None:
+    """Write a random instruction of ``op`` (random addresses and parameters) into a row."""
+    row_i[0] = op
+    row_i[1] = _random_address(rng, _IN1_KIND[op], False, space) if _IN1_KIND[op] >= 0 else 0
+    row_i[2] = _random_address(rng, _IN2_KIND[op], False, space) if _IN2_KIND[op] >= 0 else 0
+    row_i[3] = _random_address(rng, _OUT_KIND[op], True, space) if _OUT_KIND[op] >= 0 else 0
+    for slot in range(3):
+        code = _PARAM_CODE[op, slot]
+        row_f[slot] = _random_param(rng, code) if code != _P_NONE else 0.0
+
+
+@_jit
+def _random_op(component: int, space: np.ndarray, op_table: np.ndarray, rng: np.ndarray) -> int:
+    return op_table[component, randint(rng, space[SP_NUM_OPS + component])]
+
+
+@_jit
+def random_component_into(
+    ints: np.ndarray,
+    floats: np.ndarray,
+    component: int,
+    size: int,
+    space: np.ndarray,
+    op_table: np.ndarray,
+    rng: np.ndarray,
+) -> None:
+    """Fill the first ``size`` rows of a component function with random instructions."""
+    for k in range(size):
+        random_instruction_into(ints[k], floats[k], _random_op(component, space, op_table, rng), space, rng)
+
+
+@_jit
+def _perturb(value: float, flip: bool, rng: np.ndarray) -> float:
+    """Multiply by U[0.5, 2.0]; if ``flip``, also flip the sign with probability 0.1."""
+    result = value * (0.5 + 1.5 * next_uniform(rng))
+    if flip and next_uniform(rng) < 0.1:
+        result = -result
+    return result if math.isfinite(result) else value
+
+
+@_jit
+def _alter_param(row_i: np.ndarray, row_f: np.ndarray, space: np.ndarray, rng: np.ndarray) -> None:
+    op = row_i[0]
+    if op == 0:
+        return
+    n_inputs = _NUM_INPUTS[op]
+    n_params = _NUM_PARAMS[op]
+    # Setters: the output or the data; others: one of the inputs or the output (uniform).
+    choice = randint(rng, 2 if n_params > 0 else n_inputs + 1)
+    if n_params > 0 and choice == 1:
+        slot = randint(rng, n_params)
+        code = _PARAM_CODE[op, slot]
+        if code == _P_INDEX:
+            row_f[slot] = next_uniform(rng)
+        else:
+            row_f[slot] = _perturb(row_f[slot], code != _P_STD, rng)
+        if code == _P_LOW or code == _P_HIGH:
+            low, high = row_f[0], row_f[1]
+            row_f[0] = min(low, high)
+            row_f[1] = max(low, high)
+    elif n_params == 0 and choice < n_inputs:
+        kind = _IN1_KIND[op] if choice == 0 else _IN2_KIND[op]
+        row_i[1 + choice] = _random_address(rng, kind, False, space)
+    else:
+        row_i[3] = _random_address(rng, _OUT_KIND[op], True, space)
+
+
+@_jit
+def _pick_component(eligible: np.ndarray, rng: np.ndarray) -> int:
+    count = 0
+    for c in range(3):
+        count += eligible[c]
+    if count == 0:
+        return -1
+    pick = randint(rng, count)
+    for c in range(3):
+        if eligible[c]:
+            if pick == 0:
+                return c
+            pick -= 1
+    return -1
+
+
+@_jit
+def _insert(
+    ints: np.ndarray,
+    floats: np.ndarray,
+    sizes: np.ndarray,
+    c: int,
+    space: np.ndarray,
+    op_table: np.ndarray,
+    rng: np.ndarray,
+) -> None:
+    size = sizes[c]
+    position = randint(rng, size + 1)
+    for k in range(size, position, -1):
+        ints[c, k] = ints[c, k - 1]
+        floats[c, k] = floats[c, k - 1]
+    random_instruction_into(ints[c, position], floats[c, position], _random_op(c, space, op_table, rng), space, rng)
+    sizes[c] = size + 1
+
+
+@_jit
+def _remove(ints: np.ndarray, floats: np.ndarray, sizes: np.ndarray, c: int, rng: np.ndarray) -> None:
+    size = sizes[c]
+    position = randint(rng, size)
+    for k in range(position, size - 1):
+        ints[c, k] = ints[c, k + 1]
+        floats[c, k] = floats[c, k + 1]
+    ints[c, size - 1] = 0
+    floats[c, size - 1] = 0.0
+    sizes[c] = size - 1
+
+
+@_jit
+def mutate_into(
+    ints: np.ndarray,
+    floats: np.ndarray,
+    sizes: np.ndarray,
+    space: np.ndarray,
+    op_table: np.ndarray,
+    mutations: np.ndarray,
+    rng: np.ndarray,
+) -> int:
+    """Apply one mutation, of a type drawn uniformly from ``mutations``; return the type.
+
+    The result always stays inside the space: addresses in range, allowed ops,
+    sizes within [min, max].
+    """
+    kind = mutations[randint(rng, mutations.shape[0])]
+    eligible = np.zeros(3, dtype=np.int64)
+    for c in range(3):
+        has_ops = space[SP_NUM_OPS + c] > 0
+        if kind == 0:
+            eligible[c] = sizes[c] > 0
+        elif kind == 1 or kind == 2 or kind == 4:
+            eligible[c] = sizes[c] > 0 and has_ops
+        elif kind == 3:
+            eligible[c] = (sizes[c] < space[SP_MAX + c] and has_ops) or sizes[c] > space[SP_MIN + c]
+    if kind == 5:
+        for c in range(3):
+            random_component_into(ints[c], floats[c], c, sizes[c], space, op_table, rng)
+        return kind
+    if kind == 6:
+        return kind
+    c = _pick_component(eligible, rng)
+    if c < 0:
+        return kind
+    if kind == 0:
+        k = randint(rng, sizes[c])
+        _alter_param(ints[c, k], floats[c, k], space, rng)
+    elif kind == 1:
+        k = randint(rng, sizes[c])
+        random_instruction_into(ints[c, k], floats[c, k], _random_op(c, space, op_table, rng), space, rng)
+    elif kind == 2:
+        random_component_into(ints[c], floats[c], c, sizes[c], space, op_table, rng)
+    elif kind == 3:
+        can_insert = sizes[c] < space[SP_MAX + c] and space[SP_NUM_OPS + c] > 0
+        can_remove = sizes[c] > space[SP_MIN + c]
+        if can_remove and (not can_insert or next_uniform(rng) < 2.0 / 3.0):
+            _remove(ints, floats, sizes, c, rng)
+        else:
+            _insert(ints, floats, sizes, c, space, op_table, rng)
+    elif kind == 4:
+        _remove(ints, floats, sizes, c, rng)
+        _insert(ints, floats, sizes, c, space, op_table, rng)
+    return kind

@@ -152,6 +152,12 @@ class OpSpec:
     aliases: tuple[str, ...] = ()
     partial_write: bool = False
     random: bool = False
+    cost_power: int = -1  # -1: derived from the kinds in __post_init__
+
+    def __post_init__(self) -> None:
+        if self.cost_power < 0:
+            kinds = [k for k in (self.out, *self.inputs) if k is not None]
+            object.__setattr__(self, "cost_power", max((int(k) for k in kinds), default=0))
 
     @property
     def name(self) -> str:
@@ -258,6 +264,7 @@ _ROWS: tuple[OpSpec, ...] = (
         "{out} = matmul({in1}, {in2})",
         "linear_algebra",
         aliases=("{out} = {in1} @ {in2}",),
+        cost_power=3,
     ),
     _call(Op.SCALAR_MIN_OP, S, (S, S), "minimum", "scalar"),
     _call(Op.VECTOR_MIN_OP, V, (V, V), "minimum", "elementwise"),

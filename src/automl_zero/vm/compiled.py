@@ -43,6 +43,7 @@ _OUT_KIND = np.array([-1 if s.out is None else int(s.out) for s in OPS], dtype=n
 _IN1_KIND = np.array([int(s.inputs[0]) if len(s.inputs) > 0 else -1 for s in OPS], dtype=np.int64)
 _IN2_KIND = np.array([int(s.inputs[1]) if len(s.inputs) > 1 else -1 for s in OPS], dtype=np.int64)
 _PARTIAL = np.array([s.partial_write for s in OPS], dtype=np.bool_)
+_COST_POWER = np.array([s.cost_power for s in OPS], dtype=np.int64)
 _RANDOM = np.array([s.random for s in OPS], dtype=np.bool_)
 
 _GOLDEN = np.uint64(GOLDEN_GAMMA)
@@ -58,9 +59,23 @@ _TWO_PI = 6.283185307179586
 _MINUS_TWO_OVER_PI = -0.63661977236758138243
 
 # Settings vector read by the core (one int64 array, to keep the call cheap).
-# SET_EXECUTED is an output: instructions dispatched by the last call (each covers all T tasks).
-SET_S, SET_V, SET_M, SET_EPOCHS, SET_EVAL, SET_SEED, SET_TASK0, SET_PRUNE, SET_EXECUTED = range(9)
-NUM_SETTINGS = 9
+# SET_MAX_COST: an algorithm whose cost (see program_cost) exceeds it is not trained (fitness 0);
+# 0 means no limit. Outputs of the last call: SET_EXECUTED, instructions dispatched (each covers
+# all T tasks); SET_STEPS, training steps done (examples times tasks still training).
+(
+    SET_S,
+    SET_V,
+    SET_M,
+    SET_EPOCHS,
+    SET_EVAL,
+    SET_SEED,
+    SET_TASK0,
+    SET_PRUNE,
+    SET_MAX_COST,
+    SET_EXECUTED,
+    SET_STEPS,
+) = range(11)
+NUM_SETTINGS = 11
 
 _SETUP, _TRAIN_PREDICT, _LEARN, _VALID_PREDICT = 0, 1, 2, 3
 
@@ -258,6 +273,44 @@ def _row_copy(out: np.ndarray, x: np.ndarray) -> None:
 
 
 @_jit
+def program_cost(
+    ints: np.ndarray, order: np.ndarray, bounds: np.ndarray, size: int, n_train: int, n_valid: int, epochs: int
+) -> int:
+    """Arithmetic cost of training and validating the instructions ``order[bounds[0]:bounds[3]]``.
+
+    Each op costs ``F ** cost_power`` (its table row); Setup runs once, Predict
+    and Learn once per training example, Predict once per validation example.
+    """
+    per = np.zeros(3, dtype=np.int64)
+    for component in range(3):
+        for k in range(bounds[component], bounds[component + 1]):
+            power = _COST_POWER[ints[order[k], 0]]
+            per[component] += 1 if power == 0 else size**power
+    return per[0] + epochs * (n_train * (per[1] + per[2]) + n_valid * per[1])
+
+
+@_jit
+def _cost_of(
+    ints: np.ndarray, n_setup: int, n_predict: int, n_learn: int, size: int, n_train: int, n_valid: int, epochs: int
+) -> int:
+    n = n_setup + n_predict + n_learn
+    keep = np.zeros(n, dtype=np.bool_)
+    _mark_live(ints, n_setup, n_predict, n_learn, keep)
+    order = np.empty(n, dtype=np.int64)
+    bounds = np.zeros(4, dtype=np.int64)
+    count = 0
+    limits = (0, n_setup, n_setup + n_predict, n)
+    for component in range(3):
+        bounds[component] = count
+        for k in range(limits[component], limits[component + 1]):
+            if keep[k]:
+                order[count] = k
+                count += 1
+    bounds[3] = count
+    return program_cost(ints, order, bounds, size, n_train, n_valid, epochs)
+
+
+@_jit
 def _evaluate(
     ints: np.ndarray,
     floats: np.ndarray,
@@ -270,16 +323,18 @@ def _evaluate(
     valid_y: np.ndarray,
     settings: np.ndarray,
     max_abs_error: float,
-    work: np.ndarray,
     rng: np.ndarray,
     fitness: np.ndarray,
+    errors: np.ndarray,
     features_token: tuple[int, ...],
     tasks_token: tuple[int, ...],
 ) -> float:
     """Evaluate one encoded algorithm on a batch of T tasks; return the mean fitness.
 
     ``train_x`` is (n_train, F, T), ``train_y`` (n_train, T), likewise for
-    validation. Per-task fitnesses are written to ``fitness`` (T,).
+    validation. Per-task fitnesses are written to ``fitness`` (T,). If ``errors``
+    has rows, it receives the first epoch's absolute errors: training examples,
+    then validation examples (the FEC fingerprint).
     """
     # A token tuple's length is part of its type, so a non-empty token makes F or T
     # a compile-time constant (fully unrolled loops); an empty one leaves it to run time.
@@ -308,8 +363,18 @@ def _evaluate(
                 order[count] = k
                 count += 1
     bounds[3] = count
+    settings[SET_STEPS] = 0
+    settings[SET_EXECUTED] = 0
+    if settings[SET_MAX_COST] > 0:
+        cost = program_cost(ints, order, bounds, size, n_train, n_valid, settings[SET_EPOCHS])
+        if cost > settings[SET_MAX_COST]:
+            for t in range(n_tasks):
+                fitness[t] = 0.0
+            return 0.0
+    record = errors.shape[0] > 0
+    steps = 0
 
-    # Memory and scratch live in the batch's workspace (no allocation per call).
+    # Separate allocations: views of one workspace measured slower (the vectorizer then sees one buffer).
     n_s, n_v, n_m = settings[SET_S], settings[SET_V], settings[SET_M]
     size2 = size * size
     width = size * n_tasks
@@ -652,10 +717,13 @@ def _evaluate(
             num_alive = 0
             for t in range(n_tasks):
                 label = train_y[example, t]
+                if record and epoch == 0:
+                    errors[example, t] = abs(label - s[1, t])
                 if not abs(label - s[1, t]) <= max_abs_error:
                     alive[t] = 0.0
                 num_alive += alive[t] != 0.0
                 s[0, t] = label
+            steps += num_alive
             if num_alive == 0:
                 break
             phase = _LEARN
@@ -677,6 +745,8 @@ def _evaluate(
                 else:
                     error = valid_y[example, t] - prediction
                     loss[t] += error * error
+                if record and epoch == 0:
+                    errors[n_train + example, t] = abs(error)
                 if not abs(error) <= max_abs_error:
                     failed[t] = 1.0
             example += 1
@@ -719,6 +789,7 @@ def _evaluate(
         hi = bounds[2]
 
     settings[SET_EXECUTED] = executed
+    settings[SET_STEPS] = steps
     total = 0.0
     for t in range(n_tasks):
         fitness[t] = best[t]
@@ -763,9 +834,8 @@ class _Batch:
         self.settings[SET_TASK0] = first_index
         self.settings[SET_PRUNE] = int(prune)
         self.fitness = np.zeros(len(tasks))
-        size, count = first.num_features, len(tasks)
-        words = (memory.scalars + memory.vectors * size + (memory.matrices + 1) * size * size + size + 5) * count
-        self.work = np.zeros(words)
+        self.errors = np.zeros((0, len(tasks)))  # rows only when recording FEC fingerprints
+        count = len(tasks)
         self.rng = np.zeros(count, dtype=np.uint64)
         self.entry: Callable[..., float] | None = None
         # Shapes worth a compiled specialization of their own (see _evaluate).
@@ -833,9 +903,9 @@ class CompiledExecutor:
             batch.valid_y,
             batch.settings,
             self.max_abs_error,
-            batch.work,
             batch.rng,
             batch.fitness,
+            batch.errors,
             batch.features_token,
             batch.tasks_token,
         )
@@ -870,6 +940,16 @@ class CompiledExecutor:
             first = int(batch.settings[SET_TASK0])
             result[first : first + len(batch.fitness)] = batch.fitness
         return result
+
+    def cost(self, algorithm: Algorithm | EncodedAlgorithm) -> int:
+        """Op-cost units of training and validating ``algorithm`` on the first task (after pruning)."""
+        encoded = algorithm if isinstance(algorithm, EncodedAlgorithm) else self._encode(algorithm)
+        task = self.tasks[0]
+        return int(
+            _cost_of(
+                encoded.ints, *encoded.sizes, task.num_features, len(task.train_x), len(task.valid_x), task.num_epochs
+            )
+        )
 
     def executed_instructions(self) -> int:
         """Instructions dispatched by the last evaluation, counted once per task."""

@@ -1,0 +1,618 @@
+"""Regularized evolution (SPEC section 5), with FEC, hurdles and a compute budget.
+
+Each cycle: sample T individuals, copy the best into the slot of the oldest
+(which dies), mutate the copy with probability ``mutate_prob``, evaluate it.
+The population is a ring buffer of arrays and the whole cycle runs compiled;
+Python calls :meth:`RegularizedEvolution.step` for a chunk of cycles and reads
+progress in between. The state (population with birth order, random
+generator, counters, FEC cache, best individual) is a dict of arrays, so a
+run saved and restored continues exactly as one that never stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numba import njit, uint64
+
+from automl_zero.algorithm import Algorithm
+from automl_zero.fec import cache_insert, cache_lookup, errors_hash, new_cache, structure_hash
+from automl_zero.mutation import mutate_into, next_uniform, randint, random_component_into
+from automl_zero.search.space import SearchSpace
+from automl_zero.tasks.base import Task
+from automl_zero.vm.compiled import (
+    SET_MAX_COST,
+    SET_STEPS,
+    CompiledExecutor,
+    _Batch,
+    _evaluate,
+    _mark_live,
+    _slp_vectorization,
+)
+from automl_zero.vm.encode import EncodedAlgorithm, decode, encode
+from automl_zero.vm.rng import initial_state
+
+# Counters (state["counters"]).
+(
+    C_INDIVIDUALS,
+    C_HEAD,
+    C_STRUCT_HITS,
+    C_FEC_HITS,
+    C_FULL_EVALS,
+    C_TRAIN_STEPS,
+    C_HURDLE_TESTS,
+    C_HURDLE_PASSES,
+    C_BEST_INDIVIDUAL,
+    C_WINDOW,
+) = range(10)
+NUM_COUNTERS = 10
+
+_STRUCT_SALT = np.uint64(0x51F15EEDC0FFEE11)
+
+
+@dataclass(frozen=True)
+class EvolutionConfig:
+    """Settings of regularized evolution (defaults: the original's demo).
+
+    Parameters
+    ----------
+    population_size, tournament_size : int
+        P and T.
+    mutate_prob : float
+        Probability that a copied parent is mutated.
+    initial : {"random", "empty", "algorithm"}
+        Initial population: random algorithms of the space's sizes, empty
+        ones (no-ops), or copies of a given algorithm.
+    fec : bool
+        Functional equivalence checking with a fingerprint run.
+    fec_train_examples, fec_valid_examples : int
+        Examples per task in the fingerprint run.
+    fec_cache_size : int
+        LRU capacity.
+    structural_hash : bool
+        Look up the hash of the pruned program before the fingerprint run.
+    hurdles : bool
+        Progressive dynamic hurdles.
+    hurdle_train_fraction : float
+        Fraction of the training examples in the first stage.
+    hurdle_percentile : float
+        The hurdle: this percentile of the distinct first-stage fitnesses of
+        the last ``population_size`` individuals.
+    max_abs_error : float
+        Errors above this stop training.
+    max_cost : int
+        Per-evaluation compute budget in op-cost units (0: none); see
+        :meth:`budget_from_reference`.
+    seed : int
+        Seeds the search's random generator and the evaluations' random ops.
+
+    """
+
+    population_size: int = 1000
+    tournament_size: int = 10
+    mutate_prob: float = 0.9
+    initial: str = "random"
+    fec: bool = True
+    fec_train_examples: int = 10
+    fec_valid_examples: int = 10
+    fec_cache_size: int = 100_000
+    structural_hash: bool = True
+    hurdles: bool = False
+    hurdle_train_fraction: float = 0.1
+    hurdle_percentile: float = 75.0
+    max_abs_error: float = 100.0
+    max_cost: int = 0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.population_size < 2 or not 1 <= self.tournament_size <= self.population_size:
+            raise ValueError("need population_size >= 2 and 1 <= tournament_size <= population_size")
+        if not 0.0 <= self.mutate_prob <= 1.0:
+            raise ValueError(f"mutate_prob must be in [0, 1], got {self.mutate_prob}")
+        if self.initial not in ("random", "empty", "algorithm"):
+            raise ValueError(f"initial must be 'random', 'empty' or 'algorithm', got {self.initial!r}")
+        if self.fec_train_examples < 1 or self.fec_valid_examples < 1 or self.fec_cache_size < 1:
+            raise ValueError("FEC needs at least one train and one valid example and a cache of at least 1")
+        if not 0.0 < self.hurdle_train_fraction <= 1.0 or not 0.0 <= self.hurdle_percentile <= 100.0:
+            raise ValueError("hurdle_train_fraction must be in (0, 1] and hurdle_percentile in [0, 100]")
+
+
+def _batch_tuple(batch: _Batch) -> tuple[Any, ...]:
+    return (
+        batch.train_x,
+        batch.train_y,
+        batch.valid_x,
+        batch.valid_y,
+        batch.settings,
+        batch.rng,
+        batch.fitness,
+        batch.errors,
+        batch.features_token,
+        batch.tasks_token,
+    )
+
+
+@njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)
+def _run(
+    batch: tuple[Any, ...], cand_i: np.ndarray, cand_f: np.ndarray, sizes: np.ndarray, max_abs_error: float
+) -> float:
+    return _evaluate(
+        cand_i,
+        cand_f,
+        sizes[0],
+        sizes[1],
+        sizes[2],
+        batch[0],
+        batch[1],
+        batch[2],
+        batch[3],
+        batch[4],
+        max_abs_error,
+        batch[5],
+        batch[6],
+        batch[7],
+        batch[8],
+        batch[9],
+    )
+
+
+@njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)
+def _evaluate_child(
+    ints: np.ndarray,
+    floats: np.ndarray,
+    sizes: np.ndarray,
+    flags: np.ndarray,
+    max_abs_error: float,
+    search: tuple[Any, ...],
+    fec: tuple[Any, ...],
+    hurdle_batch: tuple[Any, ...],
+    counters: np.ndarray,
+    hurdle: np.ndarray,
+    window: np.ndarray,
+    cache: tuple[Any, ...],
+    cand_i: np.ndarray,
+    cand_f: np.ndarray,
+) -> float:
+    """Fitness of one algorithm (ints (3, K, 4) layout), through the caches and hurdles."""
+    n = 0
+    for c in range(3):
+        for k in range(sizes[c]):
+            cand_i[n] = ints[c, k]
+            cand_f[n] = floats[c, k]
+            n += 1
+    ci = cand_i[:n]
+    cf = cand_f[:n]
+    keys, values, prev, nxt, table, meta = cache
+    use_struct, use_fec, use_hurdles = flags[0] != 0, flags[1] != 0, flags[2] != 0
+    key1 = uint64(0)
+    if use_struct:
+        keep = np.zeros(n, dtype=np.bool_)
+        _mark_live(ci, sizes[0], sizes[1], sizes[2], keep)
+        order = np.empty(n, dtype=np.int64)
+        bounds = np.zeros(4, dtype=np.int64)
+        count = 0
+        start = 0
+        for c in range(3):
+            bounds[c] = count
+            for k in range(start, start + sizes[c]):
+                if keep[k]:
+                    order[count] = k
+                    count += 1
+            start += sizes[c]
+        bounds[3] = count
+        key1 = structure_hash(ci, cf, order, bounds) ^ _STRUCT_SALT
+        cached = cache_lookup(key1, keys, values, prev, nxt, table, meta)
+        if cached >= 0.0:
+            counters[C_STRUCT_HITS] += 1
+            return cached
+    key2 = uint64(0)
+    if use_fec:
+        _run(fec, ci, cf, sizes, max_abs_error)
+        counters[C_TRAIN_STEPS] += fec[4][SET_STEPS]
+        key2 = errors_hash(fec[7])
+        cached = cache_lookup(key2, keys, values, prev, nxt, table, meta)
+        if cached >= 0.0:
+            counters[C_FEC_HITS] += 1
+            if use_struct:
+                cache_insert(key1, cached, keys, values, prev, nxt, table, meta)
+            return cached
+    fitness = 0.0
+    passed = True
+    if use_hurdles:
+        first = _run(hurdle_batch, ci, cf, sizes, max_abs_error)
+        counters[C_TRAIN_STEPS] += hurdle_batch[4][SET_STEPS]
+        counters[C_HURDLE_TESTS] += 1
+        window[counters[C_WINDOW] % window.shape[0]] = first
+        counters[C_WINDOW] += 1
+        if first < hurdle[0]:
+            fitness = first
+            passed = False
+        else:
+            counters[C_HURDLE_PASSES] += 1
+    if passed:
+        fitness = _run(search, ci, cf, sizes, max_abs_error)
+        counters[C_TRAIN_STEPS] += search[4][SET_STEPS]
+    counters[C_FULL_EVALS] += 1
+    if use_fec:
+        cache_insert(key2, fitness, keys, values, prev, nxt, table, meta)
+    if use_struct:
+        cache_insert(key1, fitness, keys, values, prev, nxt, table, meta)
+    return fitness
+
+
+@njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)
+def _update_hurdle(window: np.ndarray, filled: int, percentile: float, hurdle: np.ndarray) -> None:
+    if filled == 0:
+        return
+    distinct = np.unique(window[: min(filled, window.shape[0])])
+    hurdle[0] = np.percentile(distinct, percentile)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)
+def _cycles(
+    n_cycles: int,
+    pop_i: np.ndarray,
+    pop_f: np.ndarray,
+    pop_sizes: np.ndarray,
+    pop_fit: np.ndarray,
+    pop_birth: np.ndarray,
+    best_i: np.ndarray,
+    best_f: np.ndarray,
+    best_sizes: np.ndarray,
+    best_fit: np.ndarray,
+    init_i: np.ndarray,
+    init_f: np.ndarray,
+    init_sizes: np.ndarray,
+    rng: np.ndarray,
+    counters: np.ndarray,
+    hurdle: np.ndarray,
+    window: np.ndarray,
+    cache: tuple[Any, ...],
+    space: np.ndarray,
+    op_table: np.ndarray,
+    mutations: np.ndarray,
+    params_i: np.ndarray,
+    params_f: np.ndarray,
+    search: tuple[Any, ...],
+    fec: tuple[Any, ...],
+    hurdle_batch: tuple[Any, ...],
+) -> None:
+    """Run ``n_cycles`` individuals: the initial population first, then evolution."""
+    population = pop_fit.shape[0]
+    tournament = params_i[0]
+    initial_random = params_i[1] != 0
+    flags = params_i[2:5]
+    update_every = params_i[5]
+    mutate_prob = params_f[0]
+    max_abs_error = params_f[1]
+    percentile = params_f[2]
+    capacity = pop_i.shape[2]
+    cand_i = np.zeros((3 * capacity, 4), dtype=np.int64)
+    cand_f = np.zeros((3 * capacity, 3))
+    for _ in range(n_cycles):
+        individual = counters[C_INDIVIDUALS]
+        if individual < population:
+            slot = individual
+            pop_i[slot] = init_i
+            pop_f[slot] = init_f
+            pop_sizes[slot] = init_sizes
+            if initial_random:
+                for c in range(3):
+                    random_component_into(pop_i[slot, c], pop_f[slot, c], c, init_sizes[c], space, op_table, rng)
+        else:
+            slot = counters[C_HEAD]
+            parent = randint(rng, population)
+            for _t in range(1, tournament):
+                other = randint(rng, population)
+                if pop_fit[other] > pop_fit[parent]:
+                    parent = other
+            if parent != slot:
+                pop_i[slot] = pop_i[parent]
+                pop_f[slot] = pop_f[parent]
+                pop_sizes[slot] = pop_sizes[parent]
+            if next_uniform(rng) < mutate_prob:
+                mutate_into(pop_i[slot], pop_f[slot], pop_sizes[slot], space, op_table, mutations, rng)
+            counters[C_HEAD] = (slot + 1) % population
+        if flags[2] != 0 and individual % update_every == 0:
+            _update_hurdle(window, counters[C_WINDOW], percentile, hurdle)
+        fitness = _evaluate_child(
+            pop_i[slot],
+            pop_f[slot],
+            pop_sizes[slot],
+            flags,
+            max_abs_error,
+            search,
+            fec,
+            hurdle_batch,
+            counters,
+            hurdle,
+            window,
+            cache,
+            cand_i,
+            cand_f,
+        )
+        pop_fit[slot] = fitness
+        pop_birth[slot] = individual
+        if fitness > best_fit[0] or counters[C_BEST_INDIVIDUAL] < 0:
+            best_fit[0] = fitness
+            best_i[:] = pop_i[slot]
+            best_f[:] = pop_f[slot]
+            best_sizes[:] = pop_sizes[slot]
+            counters[C_BEST_INDIVIDUAL] = individual
+        counters[C_INDIVIDUALS] = individual + 1
+
+
+def _truncated(task: Task, num_train: int, num_valid: int) -> Task:
+    return Task(
+        task.train_x[:num_train],
+        task.train_y[:num_train],
+        task.valid_x[:num_valid],
+        task.valid_y[:num_valid],
+        num_epochs=1,
+        eval_type=task.eval_type,
+        name=task.name,
+    )
+
+
+class RegularizedEvolution:
+    """Regularized evolution over a search space, on a set of search tasks.
+
+    Parameters
+    ----------
+    space : SearchSpace
+    tasks : sequence of Task
+        T_search; all of one shape (features, examples, epochs, eval type).
+    config : EvolutionConfig
+    initial_algorithm : Algorithm, optional
+        Required when ``config.initial == "algorithm"``.
+
+    Examples
+    --------
+    >>> from automl_zero.search.evolution import EvolutionConfig, RegularizedEvolution
+    >>> from automl_zero.search.space import SearchSpace
+    >>> from automl_zero.tasks import linear_regression_tasks
+    >>> search = RegularizedEvolution(SearchSpace(), linear_regression_tasks(10), EvolutionConfig(population_size=100))
+    >>> search.step(500)
+    >>> search.individuals
+    500
+
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        tasks: Sequence[Task],
+        config: EvolutionConfig | None = None,
+        initial_algorithm: Algorithm | None = None,
+    ) -> None:
+        self.space = space
+        self.config = config = config or EvolutionConfig()
+        self.tasks = list(tasks)
+        if not self.tasks:
+            raise ValueError("evolution needs at least one search task")
+        if len({task.shape_key for task in self.tasks}) != 1:
+            raise ValueError("all search tasks must have the same features, examples, epochs and eval type")
+        memory = space.memory
+        first = self.tasks[0]
+
+        def batch(tasks: list[Task]) -> _Batch:
+            made = _Batch(tasks, 0, memory, config.seed, prune=True)
+            made.settings[SET_MAX_COST] = config.max_cost
+            return made
+
+        self._search = batch(self.tasks)
+        fec_train = min(config.fec_train_examples, len(first.train_x))
+        fec_valid = min(config.fec_valid_examples, len(first.valid_x))
+        self._fec = batch([_truncated(t, fec_train, fec_valid) for t in self.tasks])
+        self._fec.errors = np.zeros((fec_train + fec_valid, len(self.tasks)))
+        hurdle_train = max(1, round(config.hurdle_train_fraction * len(first.train_x)))
+        self._hurdle = batch([_truncated(t, hurdle_train, len(t.valid_x)) for t in self.tasks])
+        self._space = (space.to_ints(), space.op_table(), space.mutation_table())
+        self._params_i = np.array(
+            [
+                config.tournament_size,
+                int(config.initial == "random"),
+                int(config.structural_hash),
+                int(config.fec),
+                int(config.hurdles),
+                max(1, config.population_size // 10),
+            ],
+            dtype=np.int64,
+        )
+        self._params_f = np.array([config.mutate_prob, config.max_abs_error, config.hurdle_percentile])
+        capacity = space.capacity
+        init = np.zeros((3, capacity, 4), dtype=np.int64), np.zeros((3, capacity, 3)), np.array(space.sizes)
+        if config.initial == "algorithm":
+            if initial_algorithm is None:
+                raise ValueError("initial='algorithm' needs an initial_algorithm")
+            space.validate(initial_algorithm)
+            init = _to_layout(encode(initial_algorithm), capacity)
+        elif config.initial == "empty":
+            init[2][:] = space.min_sizes  # no-ops
+        self._init = init
+        self.state = self._new_state()
+
+    def _new_state(self) -> dict[str, np.ndarray]:
+        p, k = self.config.population_size, self.space.capacity
+        state = {
+            "pop_i": np.zeros((p, 3, k, 4), dtype=np.int64),
+            "pop_f": np.zeros((p, 3, k, 3)),
+            "pop_sizes": np.zeros((p, 3), dtype=np.int64),
+            "pop_fit": np.zeros(p),
+            "pop_birth": np.full(p, -1, dtype=np.int64),
+            "best_i": np.zeros((3, k, 4), dtype=np.int64),
+            "best_f": np.zeros((3, k, 3)),
+            "best_sizes": np.zeros(3, dtype=np.int64),
+            "best_fit": np.zeros(1),
+            "rng": np.array([initial_state(self.config.seed, 1_000_003)], dtype=np.uint64),
+            "counters": np.zeros(NUM_COUNTERS, dtype=np.int64),
+            "hurdle": np.zeros(1),
+            "window": np.zeros(p),
+        }
+        state["counters"][C_BEST_INDIVIDUAL] = -1
+        state.update({f"cache_{name}": array for name, array in new_cache(self.config.fec_cache_size).items()})
+        return state
+
+    def step(self, cycles: int) -> None:
+        """Run ``cycles`` more individuals (the initial population counts)."""
+        s = self.state
+        cache = (
+            s["cache_keys"],
+            s["cache_values"],
+            s["cache_prev"],
+            s["cache_next"],
+            s["cache_table"],
+            s["cache_meta"],
+        )
+        with _slp_vectorization():
+            _cycles(
+                int(cycles),
+                s["pop_i"],
+                s["pop_f"],
+                s["pop_sizes"],
+                s["pop_fit"],
+                s["pop_birth"],
+                s["best_i"],
+                s["best_f"],
+                s["best_sizes"],
+                s["best_fit"],
+                *self._init,
+                s["rng"],
+                s["counters"],
+                s["hurdle"],
+                s["window"],
+                cache,
+                *self._space,
+                self._params_i,
+                self._params_f,
+                _batch_tuple(self._search),
+                _batch_tuple(self._fec),
+                _batch_tuple(self._hurdle),
+            )
+
+    # -- progress --------------------------------------------------------------------------------
+
+    def _count(self, index: int) -> int:
+        return int(self.state["counters"][index])
+
+    @property
+    def individuals(self) -> int:
+        """Individuals evaluated so far (initial population included)."""
+        return self._count(C_INDIVIDUALS)
+
+    @property
+    def train_steps(self) -> int:
+        """Training steps spent (examples times tasks), fingerprint runs and hurdles included."""
+        return self._count(C_TRAIN_STEPS)
+
+    @property
+    def best_fitness(self) -> float:
+        """The best fitness seen in this run."""
+        return float(self.state["best_fit"][0])
+
+    @property
+    def best_individual(self) -> int:
+        """The individual number at which the best fitness was found."""
+        return self._count(C_BEST_INDIVIDUAL)
+
+    def best_algorithm(self) -> Algorithm:
+        """The best algorithm seen in this run."""
+        s = self.state
+        return decode(_from_layout(s["best_i"], s["best_f"], s["best_sizes"]))
+
+    def population_fitness(self) -> np.ndarray:
+        """Fitness of the individuals alive now."""
+        filled = min(self.individuals, self.config.population_size)
+        return self.state["pop_fit"][:filled].copy()
+
+    def population(self) -> list[tuple[Algorithm, float, int]]:
+        """Every individual alive now: (algorithm, fitness, birth number), oldest first."""
+        s = self.state
+        filled = min(self.individuals, self.config.population_size)
+        order = np.argsort(s["pop_birth"][:filled], kind="stable")
+        return [
+            (
+                decode(_from_layout(s["pop_i"][j], s["pop_f"][j], s["pop_sizes"][j])),
+                float(s["pop_fit"][j]),
+                int(s["pop_birth"][j]),
+            )
+            for j in order
+        ]
+
+    def stats(self) -> dict[str, float]:
+        """Counters for progress reports."""
+        evaluated = max(1, self.individuals)
+        hits = self._count(C_STRUCT_HITS) + self._count(C_FEC_HITS)
+        tests = self._count(C_HURDLE_TESTS)
+        fitness = self.population_fitness()
+        return {
+            "individuals": self.individuals,
+            "best_fitness": self.best_fitness,
+            "mean_fitness": float(fitness.mean()) if len(fitness) else 0.0,
+            "fec_hit_rate": hits / evaluated,
+            "structural_hits": self._count(C_STRUCT_HITS),
+            "fec_hits": self._count(C_FEC_HITS),
+            "full_evaluations": self._count(C_FULL_EVALS),
+            "train_steps": self.train_steps,
+            "hurdle": float(self.state["hurdle"][0]),
+            "hurdle_pass_rate": self._count(C_HURDLE_PASSES) / tests if tests else 1.0,
+        }
+
+    # -- saving ----------------------------------------------------------------------------------
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """A copy of the whole state, as arrays."""
+        return {name: array.copy() for name, array in self.state.items()}
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
+        """Restore a state from :meth:`state_dict` (same space and config)."""
+        missing = set(self.state) - set(state)
+        if missing:
+            raise ValueError(f"state is missing {sorted(missing)}")
+        for name, array in self.state.items():
+            loaded = np.asarray(state[name])
+            if loaded.shape != array.shape or loaded.dtype != array.dtype:
+                raise ValueError(
+                    f"state {name!r} has shape {loaded.shape} {loaded.dtype}; expected {array.shape} {array.dtype}"
+                )
+            self.state[name] = np.ascontiguousarray(loaded).copy()
+
+    def save(self, path: str | Path) -> None:
+        """Write the state to a ``.npz`` file."""
+        np.savez(path, **self.state)  # type: ignore[arg-type]
+
+    def load(self, path: str | Path) -> None:
+        """Read a state written by :meth:`save`."""
+        with np.load(path) as data:
+            self.load_state_dict({name: data[name] for name in data.files})
+
+
+def _to_layout(encoded: EncodedAlgorithm, capacity: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ints = np.zeros((3, capacity, 4), dtype=np.int64)
+    floats = np.zeros((3, capacity, 3))
+    start = 0
+    for c, size in enumerate(encoded.sizes):
+        ints[c, :size] = encoded.ints[start : start + size]
+        floats[c, :size] = encoded.floats[start : start + size]
+        start += size
+    return ints, floats, np.array(encoded.sizes, dtype=np.int64)
+
+
+def _from_layout(ints: np.ndarray, floats: np.ndarray, sizes: np.ndarray) -> EncodedAlgorithm:
+    rows_i = np.concatenate([ints[c, : sizes[c]] for c in range(3)])
+    rows_f = np.concatenate([floats[c, : sizes[c]] for c in range(3)])
+    return EncodedAlgorithm(rows_i, rows_f, (int(sizes[0]), int(sizes[1]), int(sizes[2])))
+
+
+def budget_from_reference(reference: Algorithm, tasks: Sequence[Task], space: SearchSpace, factor: float) -> int:
+    """A compute budget: ``factor`` times the cost of ``reference`` on ``tasks`` (SPEC section 3.5)."""
+    return int(factor * CompiledExecutor(tasks, space.memory).cost(reference))
+
+
+def with_seed(config: EvolutionConfig, seed: int) -> EvolutionConfig:
+    """The same config with another seed."""
+    return replace(config, seed=seed)

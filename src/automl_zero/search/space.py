@@ -1,0 +1,122 @@
+"""The search space: memory, allowed ops, component-function sizes, mutation types."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from automl_zero.algorithm import Algorithm, MemorySize
+from automl_zero.mutation import (
+    SP_INIT,
+    SP_M,
+    SP_MAX,
+    SP_MIN,
+    SP_NUM_MUTATIONS,
+    SP_NUM_OPS,
+    SP_S,
+    SP_SIZE,
+    SP_V,
+    MutationType,
+)
+from automl_zero.ops import DEMO_OPS, NUM_OPS, Op
+
+DEMO_MUTATIONS = (
+    MutationType.ALTER_PARAM,
+    MutationType.RANDOMIZE_INSTRUCTION,
+    MutationType.RANDOMIZE_COMPONENT_FUNCTION,
+)
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    """What evolution may build.
+
+    Parameters
+    ----------
+    memory : MemorySize
+    setup_ops, predict_ops, learn_ops : tuple of Op
+        Allowed ops per component function.
+    sizes : tuple of int
+        Sizes of Setup, Predict and Learn in random initial algorithms.
+    min_sizes, max_sizes : tuple of int
+        Bounds for insertions and removals; equal to ``sizes`` (the default)
+        for fixed-size component functions.
+    mutations : tuple of MutationType
+        Allowed mutation types, picked uniformly.
+
+    """
+
+    memory: MemorySize = field(default_factory=lambda: MemorySize(4, 3, 1))
+    setup_ops: tuple[Op, ...] = DEMO_OPS
+    predict_ops: tuple[Op, ...] = DEMO_OPS
+    learn_ops: tuple[Op, ...] = DEMO_OPS
+    sizes: tuple[int, int, int] = (10, 2, 8)
+    min_sizes: tuple[int, int, int] | None = None
+    max_sizes: tuple[int, int, int] | None = None
+    mutations: tuple[MutationType, ...] = DEMO_MUTATIONS
+
+    def __post_init__(self) -> None:
+        for name in ("setup_ops", "predict_ops", "learn_ops"):
+            object.__setattr__(self, name, tuple(Op(op) for op in getattr(self, name)))
+        object.__setattr__(self, "mutations", tuple(MutationType(m) for m in self.mutations))
+        low = self.sizes if self.min_sizes is None else self.min_sizes
+        high = self.sizes if self.max_sizes is None else self.max_sizes
+        object.__setattr__(self, "min_sizes", tuple(low))
+        object.__setattr__(self, "max_sizes", tuple(high))
+        for i, name in enumerate(("Setup", "Predict", "Learn")):
+            if not 0 <= low[i] <= self.sizes[i] <= high[i]:
+                raise ValueError(
+                    f"{name} sizes must satisfy 0 <= min <= initial <= max, got {low[i]}, {self.sizes[i]}, {high[i]}"
+                )
+            if high[i] > 0 and not self.ops(i):
+                raise ValueError(f"{name} may hold instructions but has no allowed ops")
+        if not self.mutations:
+            raise ValueError("at least one mutation type must be allowed")
+
+    def ops(self, component: int) -> tuple[Op, ...]:
+        """Allowed ops of component function 0 (Setup), 1 (Predict) or 2 (Learn)."""
+        return (self.setup_ops, self.predict_ops, self.learn_ops)[component]
+
+    @property
+    def capacity(self) -> int:
+        """Instructions a component function may hold at most."""
+        return max(1, *self.max_sizes)  # type: ignore[misc]
+
+    def allowed(self) -> dict[str, Sequence[Op]]:
+        """Allowed ops per component name, as :meth:`Algorithm.validate` takes them."""
+        return {"setup": self.setup_ops, "predict": self.predict_ops, "learn": self.learn_ops}
+
+    def validate(self, algorithm: Algorithm) -> None:
+        """Raise ValueError if ``algorithm`` is outside this space."""
+        algorithm.validate(self.memory, self.allowed())
+        for i, (name, component) in enumerate(algorithm.components()):
+            low, high = self.min_sizes[i], self.max_sizes[i]  # type: ignore[index]
+            if not low <= len(component) <= high:
+                raise ValueError(
+                    f"{name.capitalize()} has {len(component)} instructions; this space allows {low}..{high}"
+                )
+
+    def to_ints(self) -> np.ndarray:
+        """The space as the int64 vector the compiled search reads."""
+        out = np.zeros(SP_SIZE, dtype=np.int64)
+        out[SP_S], out[SP_V], out[SP_M] = self.memory.scalars, self.memory.vectors, self.memory.matrices
+        out[SP_INIT : SP_INIT + 3] = self.sizes
+        out[SP_MIN : SP_MIN + 3] = self.min_sizes  # type: ignore[assignment]
+        out[SP_MAX : SP_MAX + 3] = self.max_sizes  # type: ignore[assignment]
+        out[SP_NUM_OPS : SP_NUM_OPS + 3] = [len(self.ops(i)) for i in range(3)]
+        out[SP_NUM_MUTATIONS] = len(self.mutations)
+        return out
+
+    def op_table(self) -> np.ndarray:
+        """Allowed ops per component, padded: shape (3, 65)."""
+        table = np.zeros((3, NUM_OPS), dtype=np.int64)
+        for i in range(3):
+            ops = self.ops(i)
+            table[i, : len(ops)] = ops
+        return table
+
+    def mutation_table(self) -> np.ndarray:
+        """Allowed mutation types as int64."""
+        return np.array(self.mutations, dtype=np.int64)

@@ -1,0 +1,189 @@
+"""Regularized evolution: mutation validity, exact resume, FEC, progress."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, MemorySize, make
+from automl_zero.mutation import MutationType, mutate_into
+from automl_zero.ops import ALL_OPS, DEMO_OPS, SETUP_OPS
+from automl_zero.search.evolution import EvolutionConfig, RegularizedEvolution, _from_layout, _to_layout
+from automl_zero.search.space import SearchSpace
+from automl_zero.tasks import linear_regression_tasks
+from automl_zero.vm import decode, encode
+from automl_zero.vm.compiled import CompiledExecutor
+
+TASKS = linear_regression_tasks(10, 4, 100, 100, seed=3)
+SMALL = EvolutionConfig(population_size=50, tournament_size=5, fec_cache_size=1000, seed=7)
+
+
+@pytest.mark.slow
+def test_mutations_stay_in_the_space() -> None:
+    """100,000 chained mutations of every type over the full op set, with variable sizes."""
+    space = SearchSpace(
+        memory=MemorySize(5, 6, 3),
+        setup_ops=SETUP_OPS,
+        predict_ops=ALL_OPS,
+        learn_ops=ALL_OPS,
+        sizes=(3, 4, 4),
+        min_sizes=(0, 1, 0),
+        max_sizes=(6, 9, 9),
+        mutations=tuple(MutationType),
+    )
+    arrays = space.to_ints(), space.op_table(), space.mutation_table()
+    rng = np.array([12345], dtype=np.uint64)
+    ints, floats, sizes = _to_layout(encode(make(predict=["s1 = dot(v0, v1)"], learn=["s2 = 0.5"] * 2)), space.capacity)
+    sizes[:] = (0, 1, 2)
+    kinds = np.zeros(len(MutationType), dtype=np.int64)
+    size_seen = set()
+    for _ in range(100_000):
+        kinds[mutate_into(ints, floats, sizes, *arrays, rng)] += 1
+        space.validate(decode(_from_layout(ints, floats, sizes)))
+        size_seen.add(tuple(sizes))
+    assert kinds.min() > 10_000  # every type drawn
+    assert min(s[1] for s in size_seen) == 1 and max(s[2] for s in size_seen) == 9
+
+
+def test_demo_space_mutations_keep_fixed_sizes() -> None:
+    space = SearchSpace()
+    arrays = space.to_ints(), space.op_table(), space.mutation_table()
+    rng = np.array([1], dtype=np.uint64)
+    ints, floats, sizes = _to_layout(
+        encode(make(setup=["s2 = 0.5"] * 10, predict=["s1 = dot(v0, v1)"] * 2, learn=["s3 = s0 - s1"] * 8)), 10
+    )
+    changed = 0
+    for _ in range(5000):
+        before = ints.copy(), floats.copy()
+        mutate_into(ints, floats, sizes, *arrays, rng)
+        changed += not (np.array_equal(before[0], ints) and np.array_equal(before[1], floats))
+        assert tuple(sizes) == (10, 2, 8)
+        space.validate(decode(_from_layout(ints, floats, sizes)))
+    assert changed > 4000
+
+
+def test_constants_are_perturbed_by_a_factor_or_flipped() -> None:
+    space = SearchSpace(mutations=(MutationType.ALTER_PARAM,))
+    arrays = space.to_ints(), space.op_table(), space.mutation_table()
+    rng = np.array([9], dtype=np.uint64)
+    ratios = []
+    for _ in range(4000):
+        ints, floats, sizes = _to_layout(encode(make(setup=["s2 = 1.0"])), 10)
+        sizes[:] = (1, 0, 0)
+        mutate_into(ints, floats, sizes, *arrays, rng)
+        if ints[0, 0, 3] == 2:  # the data changed, not the output address
+            ratios.append(floats[0, 0, 0])
+    ratios = np.array(ratios)
+    positive = ratios[ratios > 0]
+    assert positive.min() >= 0.5 and positive.max() <= 2.0
+    assert 0.05 < (ratios < 0).mean() < 0.15  # sign flipped with probability 0.1
+
+
+def test_resume_gives_the_same_individuals(tmp_path) -> None:
+    straight = RegularizedEvolution(SearchSpace(), TASKS, SMALL)
+    straight.step(600)
+    straight.step(900)
+    first = RegularizedEvolution(SearchSpace(), TASKS, SMALL)
+    first.step(600)
+    first.save(tmp_path / "state.npz")
+    resumed = RegularizedEvolution(SearchSpace(), TASKS, SMALL)
+    resumed.load(tmp_path / "state.npz")
+    resumed.step(900)
+    for name, array in straight.state.items():
+        np.testing.assert_array_equal(array, resumed.state[name], err_msg=name)
+    assert [str(a) for a, _, _ in straight.population()] == [str(a) for a, _, _ in resumed.population()]
+
+
+def test_same_seed_same_run_other_seed_other_run() -> None:
+    a, b = RegularizedEvolution(SearchSpace(), TASKS, SMALL), RegularizedEvolution(SearchSpace(), TASKS, SMALL)
+    c = RegularizedEvolution(SearchSpace(), TASKS, EvolutionConfig(**{**SMALL.__dict__, "seed": 8}))
+    for search in (a, b, c):
+        search.step(300)
+    assert np.array_equal(a.state["pop_i"], b.state["pop_i"])
+    assert not np.array_equal(a.state["pop_i"], c.state["pop_i"])
+
+
+def test_fitnesses_are_the_executors() -> None:
+    """Cached or not, every individual's fitness is what the executor gives it."""
+    search = RegularizedEvolution(SearchSpace(), TASKS, SMALL)
+    search.step(2000)
+    executor = CompiledExecutor(TASKS, SearchSpace().memory, seed=SMALL.seed)
+    population = search.population()
+    assert len(population) == 50
+    for algorithm, fitness, _ in population:
+        assert executor.evaluate(algorithm) == fitness
+    stats = search.stats()
+    assert stats["structural_hits"] + stats["fec_hits"] + stats["full_evaluations"] == 2000
+
+
+def test_fec_off_evaluates_everything() -> None:
+    search = RegularizedEvolution(
+        SearchSpace(), TASKS, EvolutionConfig(**{**SMALL.__dict__, "fec": False, "structural_hash": False})
+    )
+    search.step(500)
+    stats = search.stats()
+    assert stats["full_evaluations"] == 500 and stats["fec_hit_rate"] == 0.0
+
+
+def test_evolution_improves_and_tracks_the_best() -> None:
+    search = RegularizedEvolution(SearchSpace(), TASKS, EvolutionConfig(population_size=100, seed=2))
+    search.step(100)
+    initial_best = search.best_fitness
+    search.step(20_000)
+    assert search.best_fitness > initial_best
+    assert (
+        CompiledExecutor(TASKS, SearchSpace().memory, seed=2).evaluate(search.best_algorithm()) == search.best_fitness
+    )
+    assert 0 <= search.best_individual < search.individuals
+
+
+def test_initial_population_from_an_algorithm() -> None:
+    space = SearchSpace(memory=MemorySize(5, 3, 1), sizes=(1, 1, 4))
+    config = EvolutionConfig(population_size=20, tournament_size=2, initial="algorithm", seed=1)
+    search = RegularizedEvolution(space, TASKS, config, initial_algorithm=REFERENCE_LINEAR_REGRESSION)
+    search.step(20)
+    assert all(a == REFERENCE_LINEAR_REGRESSION for a, _, _ in search.population())
+    with pytest.raises(ValueError, match="initial_algorithm"):
+        RegularizedEvolution(space, TASKS, config)
+
+
+def test_hurdles_filter_and_count() -> None:
+    config = EvolutionConfig(**{**SMALL.__dict__, "hurdles": True, "fec": False, "structural_hash": False})
+    search = RegularizedEvolution(SearchSpace(), TASKS, config)
+    search.step(3000)
+    stats = search.stats()
+    assert 0.0 < stats["hurdle"] < 1.0
+    # The hurdle is a percentile of *distinct* fitnesses; a converged population holds many
+    # copies at the top, so more than a quarter may clear it, but never all.
+    assert 0.0 < stats["hurdle_pass_rate"] < 1.0
+    unhurdled = RegularizedEvolution(SearchSpace(), TASKS, EvolutionConfig(**{**config.__dict__, "hurdles": False}))
+    unhurdled.step(3000)
+    assert search.train_steps < unhurdled.train_steps
+
+
+def test_compute_budget_zeroes_expensive_algorithms() -> None:
+    space = SearchSpace(memory=MemorySize(5, 3, 1), sizes=(1, 1, 4))
+    executor = CompiledExecutor(TASKS, space.memory)
+    cost = executor.cost(REFERENCE_LINEAR_REGRESSION)
+    assert cost == 100 * (4 + 1 + 1 + 4 + 4) + 100 * 4 + 1  # dot, diff, product, s*v, v+v; valid Predict; Setup
+    config = EvolutionConfig(population_size=10, tournament_size=2, initial="algorithm", max_cost=cost - 1, seed=1)
+    search = RegularizedEvolution(space, TASKS, config, initial_algorithm=REFERENCE_LINEAR_REGRESSION)
+    search.step(10)
+    assert search.population_fitness().max() == 0.0
+
+
+def test_bad_configs_are_errors() -> None:
+    with pytest.raises(ValueError, match="tournament_size"):
+        EvolutionConfig(population_size=10, tournament_size=11)
+    with pytest.raises(ValueError, match="mutate_prob"):
+        EvolutionConfig(mutate_prob=1.5)
+    with pytest.raises(ValueError, match="same features"):
+        RegularizedEvolution(SearchSpace(), [TASKS[0], linear_regression_tasks(1, 5)[0]])
+    with pytest.raises(ValueError, match="min <= initial <= max"):
+        SearchSpace(sizes=(1, 1, 1), max_sizes=(0, 1, 1))
+
+
+def test_demo_ops_are_the_default_space() -> None:
+    space = SearchSpace()
+    assert space.setup_ops == space.predict_ops == space.learn_ops == DEMO_OPS
+    assert space.sizes == (10, 2, 8) and space.memory == MemorySize(4, 3, 1)
