@@ -30,8 +30,8 @@ from automl_zero.vm.compiled import (
     CompiledExecutor,
     _Batch,
     _evaluate,
-    _mark_live,
     _slp_vectorization,
+    run_order,
 )
 from automl_zero.vm.encode import EncodedAlgorithm, decode, encode
 from automl_zero.vm.rng import initial_state
@@ -190,20 +190,7 @@ def _evaluate_child(
     use_struct, use_fec, use_hurdles = flags[0] != 0, flags[1] != 0, flags[2] != 0
     key1 = uint64(0)
     if use_struct:
-        keep = np.zeros(n, dtype=np.bool_)
-        _mark_live(ci, sizes[0], sizes[1], sizes[2], keep)
-        order = np.empty(n, dtype=np.int64)
-        bounds = np.zeros(4, dtype=np.int64)
-        count = 0
-        start = 0
-        for c in range(3):
-            bounds[c] = count
-            for k in range(start, start + sizes[c]):
-                if keep[k]:
-                    order[count] = k
-                    count += 1
-            start += sizes[c]
-        bounds[3] = count
+        order, bounds = run_order(ci, sizes[0], sizes[1], sizes[2], True)
         key1 = structure_hash(ci, cf, order, bounds) ^ _STRUCT_SALT
         cached = cache_lookup(key1, keys, values, prev, nxt, table, meta)
         if cached >= 0.0:

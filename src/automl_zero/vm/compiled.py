@@ -189,6 +189,35 @@ def _mark_live(ints: np.ndarray, n_setup: int, n_predict: int, n_learn: int, kee
 
 
 @_jit
+def run_order(
+    ints: np.ndarray, n_setup: int, n_predict: int, n_learn: int, prune: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """The instructions that run, as indices in order, and where each component starts.
+
+    Returns ``order`` and ``bounds``: component c runs ``order[bounds[c]:bounds[c + 1]]``.
+    With ``prune``, instructions that cannot affect a prediction are left out.
+    """
+    n = n_setup + n_predict + n_learn
+    keep = np.zeros(n, dtype=np.bool_)
+    if prune:
+        _mark_live(ints, n_setup, n_predict, n_learn, keep)
+    else:
+        keep[:] = True
+    order = np.empty(n, dtype=np.int64)
+    limits = (0, n_setup, n_setup + n_predict, n)
+    bounds = np.zeros(4, dtype=np.int64)
+    count = 0
+    for component in range(3):
+        bounds[component] = count
+        for k in range(limits[component], limits[component + 1]):
+            if keep[k]:
+                order[count] = k
+                count += 1
+    bounds[3] = count
+    return order, bounds
+
+
+@_jit
 def live_instructions(ints: np.ndarray, n_setup: int, n_predict: int, n_learn: int) -> np.ndarray:
     """Return a mask of the instructions that can affect a prediction (see :func:`_mark_live`)."""
     keep = np.zeros(n_setup + n_predict + n_learn, dtype=np.bool_)
@@ -293,20 +322,7 @@ def program_cost(
 def _cost_of(
     ints: np.ndarray, n_setup: int, n_predict: int, n_learn: int, size: int, n_train: int, n_valid: int, epochs: int
 ) -> int:
-    n = n_setup + n_predict + n_learn
-    keep = np.zeros(n, dtype=np.bool_)
-    _mark_live(ints, n_setup, n_predict, n_learn, keep)
-    order = np.empty(n, dtype=np.int64)
-    bounds = np.zeros(4, dtype=np.int64)
-    count = 0
-    limits = (0, n_setup, n_setup + n_predict, n)
-    for component in range(3):
-        bounds[component] = count
-        for k in range(limits[component], limits[component + 1]):
-            if keep[k]:
-                order[count] = k
-                count += 1
-    bounds[3] = count
+    order, bounds = run_order(ints, n_setup, n_predict, n_learn, True)
     return program_cost(ints, order, bounds, size, n_train, n_valid, epochs)
 
 
@@ -346,23 +362,7 @@ def _evaluate(
     classify = settings[SET_EVAL] == 1
 
     # Which instructions run, as one index list: Setup, Predict, Learn.
-    n = n_setup + n_predict + n_learn
-    keep = np.zeros(n, dtype=np.bool_)
-    if settings[SET_PRUNE] != 0:
-        _mark_live(ints, n_setup, n_predict, n_learn, keep)
-    else:
-        keep[:] = True
-    order = np.empty(n, dtype=np.int64)
-    limits = (0, n_setup, n_setup + n_predict, n)
-    bounds = np.zeros(4, dtype=np.int64)
-    count = 0
-    for component in range(3):
-        bounds[component] = count
-        for k in range(limits[component], limits[component + 1]):
-            if keep[k]:
-                order[count] = k
-                count += 1
-    bounds[3] = count
+    order, bounds = run_order(ints, n_setup, n_predict, n_learn, settings[SET_PRUNE] != 0)
     settings[SET_STEPS] = 0
     settings[SET_EXECUTED] = 0
     if settings[SET_MAX_COST] > 0:

@@ -1,0 +1,46 @@
+"""The demo: runs, reports progress, stops on time, and rediscovers linear regression."""
+
+from __future__ import annotations
+
+import pytest
+
+from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, MemorySize
+from automl_zero.cli import main
+from automl_zero.demo import Progress, run_demo
+from automl_zero.search.evolution import EvolutionConfig, RegularizedEvolution, budget_from_reference
+from automl_zero.search.space import SearchSpace
+from automl_zero.tasks import linear_regression_tasks
+
+
+def test_demo_stops_on_time_and_reports_progress() -> None:
+    seen: list[Progress] = []
+    result = run_demo(seed=0, max_seconds=1.0, progress=seen.append)
+    assert seen and seen[-1].individuals >= 10_000
+    assert seen[-1].fec_hit_rate > 0.5
+    assert result.experiments == 1 and result.individuals == seen[-1].total_individuals
+    assert result.algorithm is not None and len(result.select_history) == 1
+
+
+@pytest.mark.slow
+def test_demo_rediscovers_linear_regression(capsys: pytest.CaptureFixture[str]) -> None:
+    """Seed 4 succeeds in its first experiment (about 1.5 million individuals)."""
+    status = main(["demo", "--seed", "4", "--max-seconds", "300"])
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "Success after" in out and "T_final 1.0000" in out
+    assert "def Predict():" in out
+
+
+def test_demo_rejects_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--max-seconds", "0"]) == 2
+    assert "--max-seconds must be positive" in capsys.readouterr().err
+
+
+def test_budget_from_reference_scales_its_cost() -> None:
+    space = SearchSpace()
+    tasks = linear_regression_tasks(10, 4, 100, 100)
+    budget = budget_from_reference(REFERENCE_LINEAR_REGRESSION, tasks, SearchSpace(memory=MemorySize(5, 3, 1)), 2.0)
+    assert budget == 2 * (100 * 14 + 100 * 4 + 1)
+    search = RegularizedEvolution(space, tasks, EvolutionConfig(population_size=20, tournament_size=2, max_cost=budget))
+    search.step(100)
+    assert search.individuals == 100
