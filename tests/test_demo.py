@@ -44,3 +44,11 @@ def test_budget_from_reference_scales_its_cost() -> None:
     search = RegularizedEvolution(space, tasks, EvolutionConfig(population_size=20, tournament_size=2, max_cost=budget))
     search.step(100)
     assert search.individuals == 100
+
+
+def test_task_sets_of_different_roles_differ() -> None:
+    search = linear_regression_tasks(1, 4, 5, 5, seed=(0, 100010, 10))
+    select = linear_regression_tasks(1, 4, 5, 5, seed=(1, 100010, 10))
+    assert not (search[0].train_x == select[0].train_x).all()
+    with pytest.raises(ValueError, match="non-negative"):
+        linear_regression_tasks(1, seed=-1)

@@ -43,3 +43,18 @@ def test_fingerprint_rounds_but_separates() -> None:
 def test_capacity_must_be_positive() -> None:
     with pytest.raises(ValueError, match="capacity"):
         FECCache(0)
+
+
+def test_structure_hash_tells_negative_zero_apart() -> None:
+    from automl_zero.algorithm import make
+    from automl_zero.fec import structure_hash
+    from automl_zero.vm import encode
+    from automl_zero.vm.compiled import run_order
+
+    def key(text: str) -> int:
+        e = encode(make(setup=[text], predict=["s1 = 1 / s2"]))
+        order, bounds = run_order(e.ints, *e.sizes, True)
+        return int(structure_hash(e.ints, e.floats, order, bounds))
+
+    assert key("s2 = 0.0") != key("s2 = -0.0")
+    assert key("s2 = 0.5") == key("s2 = 0.5")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -120,10 +121,13 @@ class Instruction:
         object.__setattr__(self, "data", data)
         for name in ("out", "in1", "in2"):
             value = getattr(self, name)
-            if not isinstance(value, int) or value < 0:
-                raise ValueError(
-                    f"instruction {row.name}: address {name} must be a non-negative integer, got {value!r}"
-                )
+            try:
+                value = operator.index(value)  # accepts NumPy integers, refuses floats
+            except TypeError:
+                raise ValueError(f"instruction {row.name}: address {name} must be an integer, got {value!r}") from None
+            if value < 0:
+                raise ValueError(f"instruction {row.name}: address {name} must be non-negative, got {value}")
+            object.__setattr__(self, name, value)
         used = {"in1": len(row.inputs) >= 1, "in2": len(row.inputs) >= 2, "out": row.out is not None}
         for name, is_used in used.items():
             if not is_used and getattr(self, name) != 0:

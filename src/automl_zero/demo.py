@@ -26,8 +26,8 @@ SUFFICIENT_FITNESS = 0.9999
 MAX_TRAIN_STEPS = 200_000_000
 CHUNK = 10_000  # individuals between progress reports
 
-# Task seeds of the three sets live in disjoint ranges, so the sets never share a task.
-_SEARCH_SEEDS, _SELECT_SEEDS, _FINAL_SEEDS = 0, 1_000_000_000, 2_000_000_000
+# The role leads every task seed, so T_search, T_select and T_final never share a task.
+_SEARCH, _SELECT, _FINAL = 0, 1, 2
 
 
 @dataclass
@@ -93,15 +93,17 @@ def run_demo(
     """
     start = time.perf_counter()
     memory = DEMO_SPACE.memory
-    select = CompiledExecutor(linear_regression_tasks(100, 4, 1000, 100, seed=_SELECT_SEEDS + seed), memory)
+    if seed < 0:
+        raise ValueError(f"the demo's seed must be a non-negative integer, got {seed}")
+    select = CompiledExecutor(linear_regression_tasks(100, 4, 1000, 100, seed=(_SELECT, seed)), memory)
     total = 0
     fec_hits = 0.0
     history: list[float] = []
     experiment = 0
     while True:
         experiment += 1
-        tasks = linear_regression_tasks(10, 4, 100, 100, seed=_SEARCH_SEEDS + seed * 10_000 + experiment)
-        run_config = EvolutionConfig(**{**config.__dict__, "seed": seed * 10_000 + experiment})
+        tasks = linear_regression_tasks(10, 4, 100, 100, seed=(_SEARCH, seed, experiment))
+        run_config = EvolutionConfig(**{**config.__dict__, "seed": seed * 1_000_003 + experiment})
         search = RegularizedEvolution(DEMO_SPACE, tasks, run_config)
         experiment_start = time.perf_counter()
         timed_out = False
@@ -136,7 +138,7 @@ def run_demo(
             success = select_fitness > SUFFICIENT_FITNESS
             final = 0.0
             if success:
-                final_tasks = linear_regression_tasks(100, 4, 1000, 100, seed=_FINAL_SEEDS + seed)
+                final_tasks = linear_regression_tasks(100, 4, 1000, 100, seed=(_FINAL, seed))
                 final = CompiledExecutor(final_tasks, memory).evaluate(best)
             return DemoResult(
                 success=success,

@@ -30,7 +30,6 @@ _SEED = np.uint64(0x9E3779B97F4A7C15)
 _S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
 _NAN_CODE = np.uint64(0x7FF8DEADBEEF0001)
 _TWO_24 = 16777216.0
-_TWO_53 = 9007199254740992.0
 
 # Positions in the cache's meta array.
 META_SIZE, META_HEAD, META_TAIL = 0, 1, 2
@@ -46,14 +45,14 @@ def mix(h: np.uint64, x: np.uint64) -> np.uint64:
 
 
 @_jit
-def _float_key(x: float, bits: float) -> np.uint64:
-    """A float as an integer: its mantissa to ``bits`` (2**24 or 2**53) and exponent; NaN one code."""
+def _mix_rounded(h: np.uint64, x: float) -> np.uint64:
+    """Fold a float rounded to 24 significant bits into ``h`` (NaN and each infinity one code each)."""
     if math.isnan(x):
-        return _NAN_CODE
+        return mix(h, _NAN_CODE)
     if math.isinf(x):
-        return _NAN_CODE + uint64(1 if x > 0 else 2)
+        return mix(h, _NAN_CODE + uint64(1 if x > 0 else 2))
     mantissa, exponent = math.frexp(x)
-    return uint64(np.int64(mantissa * bits)) ^ (uint64(exponent + 2048) << uint64(54))
+    return mix(mix(h, uint64(np.int64(mantissa * _TWO_24))), uint64(exponent + 4096))
 
 
 @_jit
@@ -62,13 +61,14 @@ def errors_hash(errors: np.ndarray) -> np.uint64:
     h = uint64(errors.shape[0] * 1000003 + errors.shape[1])
     for i in range(errors.shape[0]):
         for t in range(errors.shape[1]):
-            h = mix(h, _float_key(errors[i, t], _TWO_24))
+            h = _mix_rounded(h, errors[i, t])
     return h
 
 
 @_jit
 def structure_hash(ints: np.ndarray, floats: np.ndarray, order: np.ndarray, bounds: np.ndarray) -> np.uint64:
     """Exact hash of the instructions that run (``order[bounds[c]:bounds[c + 1]]`` per component)."""
+    bits = floats.view(np.uint64)  # exact: -0.0 and 0.0 differ, as 1 / s does
     h = uint64(0x5EED)
     for component in range(3):
         h = mix(h, uint64(1000 + bounds[component + 1] - bounds[component]))
@@ -76,8 +76,7 @@ def structure_hash(ints: np.ndarray, floats: np.ndarray, order: np.ndarray, boun
             i = order[k]
             h = mix(h, uint64(ints[i, 0] | (ints[i, 1] << 8) | (ints[i, 2] << 16) | (ints[i, 3] << 24)))
             for slot in range(3):
-                if floats[i, slot] != 0.0:
-                    h = mix(h, _float_key(floats[i, slot], _TWO_53) ^ uint64(slot))
+                h = mix(h, bits[i, slot])
     return h
 
 

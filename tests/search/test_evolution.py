@@ -187,3 +187,42 @@ def test_demo_ops_are_the_default_space() -> None:
     space = SearchSpace()
     assert space.setup_ops == space.predict_ops == space.learn_ops == DEMO_OPS
     assert space.sizes == (10, 2, 8) and space.memory == MemorySize(4, 3, 1)
+
+
+def test_over_budget_children_score_zero_even_with_fec() -> None:
+    """The budget is checked before any cache: an FEC match must not lend a fitness to an over-budget child."""
+    space = SearchSpace(
+        memory=MemorySize(5, 3, 2),
+        sizes=(1, 1, 4),
+        min_sizes=(0, 0, 0),
+        max_sizes=(2, 5, 5),
+        setup_ops=ALL_OPS,
+        predict_ops=ALL_OPS,
+        learn_ops=ALL_OPS,
+    )
+    cheap = REFERENCE_LINEAR_REGRESSION
+    costly = make(
+        setup=["s2 = 0.001"],
+        predict=["m1 = matmul(m0, m0)", "m1 = matmul(m1, m0)", "s1 = dot(v0, v1)"],
+        learn=["s3 = s0 - s1", "s4 = s3 * s2", "v2 = v0 * s4", "v1 = v1 + v2"],
+    )
+    executor = CompiledExecutor(TASKS, space.memory)
+    budget = executor.cost(cheap) + 1
+    assert executor.cost(costly) == executor.cost(cheap)  # the matrix products are dead code: pruned, free
+    live_costly = make(
+        setup=["s2 = 0.001"],
+        predict=["m1 = matmul(m0, m0)", "s4 = mean(m1)", "s1 = dot(v0, v1)", "s1 = s1 + s4"],
+        learn=[str(i) for i in cheap.learn],
+    )
+    assert executor.cost(live_costly) > budget
+    for initial, expected_zero in ((cheap, False), (live_costly, True)):
+        config = EvolutionConfig(population_size=4, tournament_size=2, initial="algorithm", max_cost=budget, seed=1)
+        search = RegularizedEvolution(space, TASKS, config, initial_algorithm=initial)
+        search.step(4)
+        fitness = search.population_fitness()
+        assert (fitness == 0.0).all() == expected_zero
+
+
+def test_single_vector_memory_is_rejected_for_vector_ops() -> None:
+    with pytest.raises(ValueError, match="v0 is read-only"):
+        SearchSpace(memory=MemorySize(4, 1, 1))

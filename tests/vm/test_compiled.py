@@ -120,3 +120,40 @@ def test_bad_algorithm_is_rejected_before_running() -> None:
 def test_no_tasks_is_an_error() -> None:
     with pytest.raises(ValueError, match="at least one task"):
         CompiledExecutor([], MEMORY)
+
+
+def test_all_64_seed_bits_reach_the_random_streams() -> None:
+    from automl_zero.vm.reference import ReferenceExecutor
+
+    tasks = linear_regression_tasks(2, 4, 5, 5, seed=0)
+    algorithm = make(setup=["s2 = uniform(0.0, 1.0)"], predict=["s1 = s2 + s2"])
+    for seed in (-1, 2**63, 2**64 - 5):
+        expected = ReferenceExecutor(tasks, MEMORY, seed=seed).task_fitnesses(algorithm).tolist()
+        assert CompiledExecutor(tasks, MEMORY, seed=seed).task_fitnesses(algorithm).tolist() == expected
+    high = CompiledExecutor(tasks, MEMORY, seed=2**63).task_fitnesses(algorithm).tolist()
+    assert high != CompiledExecutor(tasks, MEMORY, seed=0).task_fitnesses(algorithm).tolist()
+
+
+def test_encoded_arrays_are_checked_before_the_unchecked_core() -> None:
+    from automl_zero.vm import EncodedAlgorithm
+
+    executor = CompiledExecutor(linear_regression_tasks(1, 4, 5, 5), MEMORY)
+    good = encode(REFERENCE_LINEAR_REGRESSION)
+    executor.evaluate(good)
+    for row, message in (([70, 0, 0, 1], "op numbers"), ([1, 9, 0, 2], "out of range"), ([1, 0, 0, 0], "out of range")):
+        bad = EncodedAlgorithm(np.array([row]), np.zeros((1, 3)), (0, 1, 0))
+        with pytest.raises(ValueError, match=message):
+            executor.evaluate(bad)
+
+
+def test_fingerprint_rows_never_keep_an_earlier_algorithms_errors() -> None:
+    from automl_zero.vm.compiled import _Batch
+
+    tasks = linear_regression_tasks(2, 4, 4, 3, seed=1)
+    executor = CompiledExecutor(tasks, MEMORY)
+    batch: _Batch = executor._batches[0]
+    batch.errors = np.zeros((7, 2))
+    executor.evaluate(REFERENCE_LINEAR_REGRESSION)
+    assert (batch.errors >= 0).all()
+    executor.evaluate(make(setup=["s2 = -1.0"], predict=["s1 = log(s2)"]))  # stops at the first example
+    assert np.isnan(batch.errors[0]).all() and (batch.errors[1:] == -1.0).all()

@@ -25,12 +25,14 @@ from automl_zero.mutation import mutate_into, next_uniform, randint, random_comp
 from automl_zero.search.space import SearchSpace
 from automl_zero.tasks.base import Task
 from automl_zero.vm.compiled import (
+    SET_EPOCHS,
     SET_MAX_COST,
     SET_STEPS,
     CompiledExecutor,
     _Batch,
     _evaluate,
     _slp_vectorization,
+    program_cost,
     run_order,
 )
 from automl_zero.vm.encode import EncodedAlgorithm, decode, encode
@@ -189,8 +191,18 @@ def _evaluate_child(
     keys, values, prev, nxt, table, meta = cache
     use_struct, use_fec, use_hurdles = flags[0] != 0, flags[1] != 0, flags[2] != 0
     key1 = uint64(0)
-    if use_struct:
+    max_cost = search[4][SET_MAX_COST]
+    if use_struct or max_cost > 0:
         order, bounds = run_order(ci, sizes[0], sizes[1], sizes[2], True)
+        if max_cost > 0:
+            # Over budget for full training: fitness 0, before any cache can answer otherwise.
+            train_x = search[0]
+            cost = program_cost(
+                ci, order, bounds, train_x.shape[1], train_x.shape[0], search[2].shape[0], search[4][SET_EPOCHS]
+            )
+            if cost > max_cost:
+                counters[C_FULL_EVALS] += 1
+                return 0.0
         key1 = structure_hash(ci, cf, order, bounds) ^ _STRUCT_SALT
         cached = cache_lookup(key1, keys, values, prev, nxt, table, meta)
         if cached >= 0.0:
@@ -224,6 +236,8 @@ def _evaluate_child(
         fitness = _run(search, ci, cf, sizes, max_abs_error)
         counters[C_TRAIN_STEPS] += search[4][SET_STEPS]
     counters[C_FULL_EVALS] += 1
+    if not passed:
+        return fitness  # a first-stage fitness is not the algorithm's fitness: never cached
     if use_fec:
         cache_insert(key2, fitness, keys, values, prev, nxt, table, meta)
     if use_struct:

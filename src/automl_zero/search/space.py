@@ -20,7 +20,7 @@ from automl_zero.mutation import (
     SP_V,
     MutationType,
 )
-from automl_zero.ops import DEMO_OPS, NUM_OPS, Op
+from automl_zero.ops import DEMO_OPS, NUM_OPS, OPS, Kind, Op
 
 DEMO_MUTATIONS = (
     MutationType.ALTER_PARAM,
@@ -74,6 +74,13 @@ class SearchSpace:
                 raise ValueError(f"{name} may hold instructions but has no allowed ops")
         if not self.mutations:
             raise ValueError("at least one mutation type must be allowed")
+        for op in set(self.setup_ops) | set(self.predict_ops) | set(self.learn_ops):
+            out = OPS[op].out
+            if out is not None and out is not Kind.MATRIX and self.memory.count(out) < 2:
+                raise ValueError(
+                    f"op {op.name} writes a {out.name.lower()}, but memory has no {out.name.lower()} it may write "
+                    f"({out.prefix}0 is read-only); give memory at least 2 {out.name.lower()}s"
+                )
 
     def ops(self, component: int) -> tuple[Op, ...]:
         """Allowed ops of component function 0 (Setup), 1 (Predict) or 2 (Learn)."""

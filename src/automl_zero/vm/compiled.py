@@ -365,6 +365,9 @@ def _evaluate(
     order, bounds = run_order(ints, n_setup, n_predict, n_learn, settings[SET_PRUNE] != 0)
     settings[SET_STEPS] = 0
     settings[SET_EXECUTED] = 0
+    if errors.shape[0] > 0:
+        # Rows an early stop (or the budget) leaves unwritten must not keep an earlier algorithm's errors.
+        errors[:, :] = -1.0
     if settings[SET_MAX_COST] > 0:
         cost = program_cost(ints, order, bounds, size, n_train, n_valid, settings[SET_EPOCHS])
         if cost > settings[SET_MAX_COST]:
@@ -830,7 +833,8 @@ class _Batch:
         self.settings[SET_M] = memory.matrices
         self.settings[SET_EPOCHS] = first.num_epochs
         self.settings[SET_EVAL] = int(first.eval_type)
-        self.settings[SET_SEED] = seed & 0x7FFFFFFFFFFFFFFF
+        seed &= 0xFFFFFFFFFFFFFFFF  # all 64 bits, stored as the int64 with the same bits
+        self.settings[SET_SEED] = seed - (1 << 64) if seed >= 1 << 63 else seed
         self.settings[SET_TASK0] = first_index
         self.settings[SET_PRUNE] = int(prune)
         self.fitness = np.zeros(len(tasks))
@@ -861,7 +865,8 @@ class CompiledExecutor:
         Seeds the random ops' streams (task ``i`` gets stream ``(seed, i)``).
     prune : bool
         Skip instructions that cannot affect any prediction (never changes a
-        fitness; off only to measure what it saves).
+        fitness; off only to measure what it saves). A compute budget counts
+        only the instructions that run.
 
     """
 
@@ -923,6 +928,7 @@ class CompiledExecutor:
     def evaluate(self, algorithm: Algorithm | EncodedAlgorithm) -> float:
         """Return the mean fitness over the tasks (summed in task order)."""
         encoded = algorithm if isinstance(algorithm, EncodedAlgorithm) else self._encode(algorithm)
+        encoded.check(self.memory)
         if self._single is not None:
             return self._run(encoded, self._single)
         fitnesses = self.task_fitnesses(encoded)
@@ -934,6 +940,7 @@ class CompiledExecutor:
     def task_fitnesses(self, algorithm: Algorithm | EncodedAlgorithm) -> np.ndarray:
         """Return the fitness on each task, in task order."""
         encoded = algorithm if isinstance(algorithm, EncodedAlgorithm) else self._encode(algorithm)
+        encoded.check(self.memory)
         result = np.empty(len(self.tasks))
         for batch in self._batches:
             self._run(encoded, batch)
@@ -944,6 +951,7 @@ class CompiledExecutor:
     def cost(self, algorithm: Algorithm | EncodedAlgorithm) -> int:
         """Op-cost units of training and validating ``algorithm`` on the first task (after pruning)."""
         encoded = algorithm if isinstance(algorithm, EncodedAlgorithm) else self._encode(algorithm)
+        encoded.check(self.memory)
         task = self.tasks[0]
         return int(
             _cost_of(

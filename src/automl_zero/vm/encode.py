@@ -6,8 +6,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from automl_zero.algorithm import Algorithm, Instruction
-from automl_zero.ops import NUM_PARAMS, Op
+from automl_zero.algorithm import Algorithm, Instruction, MemorySize
+from automl_zero.ops import NUM_PARAMS, OPS, Op
+
+# Operand kinds per op; 3 marks "no operand" (its address must be 0, below the limit 1).
+_IN1 = np.array([s.inputs[0] if len(s.inputs) > 0 else 3 for s in OPS], dtype=np.int64)
+_IN2 = np.array([s.inputs[1] if len(s.inputs) > 1 else 3 for s in OPS], dtype=np.int64)
+_OUT = np.array([3 if s.out is None else s.out for s in OPS], dtype=np.int64)
 
 #: Columns of :attr:`EncodedAlgorithm.ints`.
 OP, IN1, IN2, OUT = 0, 1, 2, 3
@@ -42,6 +47,31 @@ class EncodedAlgorithm:
             raise ValueError(
                 f"encoded arrays have shapes {self.ints.shape}, {self.floats.shape}; expected ({n}, 4), ({n}, 3)"
             )
+        object.__setattr__(self, "_checked_for", None)
+
+    def check(self, memory: MemorySize) -> None:
+        """Raise ValueError unless every op and address is valid for ``memory``.
+
+        The compiled core reads these arrays without bounds checks, so the
+        executors call this; the result is remembered per memory size.
+        """
+        if self.__dict__.get("_checked_for") == memory:
+            return
+        ops = self.ints[:, OP]
+        if len(ops) and (ops.min() < 0 or ops.max() >= len(OPS)):
+            raise ValueError(f"encoded algorithm has op numbers outside 0..{len(OPS) - 1}")
+        limits = np.array([memory.scalars, memory.vectors, memory.matrices, 1])
+        for column, kinds in ((IN1, _IN1), (IN2, _IN2), (OUT, _OUT)):
+            kind = kinds[ops]
+            address = self.ints[:, column]
+            read_only = (column == OUT) & (kind < 2) & (address == 0)  # s0 and v0
+            bad = (address < 0) | (address >= limits[kind]) | read_only
+            if bad.any():
+                row = int(np.flatnonzero(bad)[0])
+                raise ValueError(
+                    f"encoded algorithm row {row} {self.ints[row].tolist()}: address out of range for {memory}"
+                )
+        object.__setattr__(self, "_checked_for", memory)
 
 
 def encode(algorithm: Algorithm) -> EncodedAlgorithm:
