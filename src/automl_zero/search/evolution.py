@@ -180,11 +180,14 @@ def _evaluate_child(
     cand_f: np.ndarray,
 ) -> float:
     """Fitness of one algorithm (ints (3, K, 4) layout), through the caches and hurdles."""
+    # Element loops: Numba's row assignment checks for overlap per call, which cost more than the copy.
     n = 0
     for c in range(3):
         for k in range(sizes[c]):
-            cand_i[n] = ints[c, k]
-            cand_f[n] = floats[c, k]
+            for j in range(4):
+                cand_i[n, j] = ints[c, k, j]
+            for j in range(3):
+                cand_f[n, j] = floats[c, k, j]
             n += 1
     ci = cand_i[:n]
     cf = cand_f[:n]
@@ -246,6 +249,25 @@ def _evaluate_child(
 
 
 @njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)
+def _copy_individual(
+    src_i: np.ndarray,
+    src_f: np.ndarray,
+    src_sizes: np.ndarray,
+    dst_i: np.ndarray,
+    dst_f: np.ndarray,
+    dst_sizes: np.ndarray,
+) -> None:
+    """Copy one algorithm's arrays (3, K, 4), (3, K, 3), (3,) with element loops."""
+    for c in range(3):
+        dst_sizes[c] = src_sizes[c]
+        for k in range(src_i.shape[1]):
+            for j in range(4):
+                dst_i[c, k, j] = src_i[c, k, j]
+            for j in range(3):
+                dst_f[c, k, j] = src_f[c, k, j]
+
+
+@njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)
 def _update_hurdle(window: np.ndarray, filled: int, percentile: float, hurdle: np.ndarray) -> None:
     if filled == 0:
         return
@@ -298,9 +320,7 @@ def _cycles(
         individual = counters[C_INDIVIDUALS]
         if individual < population:
             slot = individual
-            pop_i[slot] = init_i
-            pop_f[slot] = init_f
-            pop_sizes[slot] = init_sizes
+            _copy_individual(init_i, init_f, init_sizes, pop_i[slot], pop_f[slot], pop_sizes[slot])
             if initial_random:
                 for c in range(3):
                     random_component_into(pop_i[slot, c], pop_f[slot, c], c, init_sizes[c], space, op_table, rng)
@@ -312,9 +332,9 @@ def _cycles(
                 if pop_fit[other] > pop_fit[parent]:
                     parent = other
             if parent != slot:
-                pop_i[slot] = pop_i[parent]
-                pop_f[slot] = pop_f[parent]
-                pop_sizes[slot] = pop_sizes[parent]
+                _copy_individual(
+                    pop_i[parent], pop_f[parent], pop_sizes[parent], pop_i[slot], pop_f[slot], pop_sizes[slot]
+                )
             if next_uniform(rng) < mutate_prob:
                 mutate_into(pop_i[slot], pop_f[slot], pop_sizes[slot], space, op_table, mutations, rng)
             counters[C_HEAD] = (slot + 1) % population
@@ -340,9 +360,7 @@ def _cycles(
         pop_birth[slot] = individual
         if fitness > best_fit[0] or counters[C_BEST_INDIVIDUAL] < 0:
             best_fit[0] = fitness
-            best_i[:] = pop_i[slot]
-            best_f[:] = pop_f[slot]
-            best_sizes[:] = pop_sizes[slot]
+            _copy_individual(pop_i[slot], pop_f[slot], pop_sizes[slot], best_i, best_f, best_sizes)
             counters[C_BEST_INDIVIDUAL] = individual
         counters[C_INDIVIDUALS] = individual + 1
 

@@ -717,27 +717,29 @@ def _evaluate(
             if classify:
                 for t in range(n_tasks):
                     s[1, t] = 1.0 / (1.0 + math.exp(-s[1, t]))
-            num_alive = 0
+            if record and epoch == 0:
+                for t in range(n_tasks):
+                    errors[example, t] = abs(train_y[example, t] - s[1, t])
+            # Branch-free over tasks so that the loop vectorizes: a task whose error is NaN or
+            # too large stops (alive 0) and stays stopped.
+            num_alive = 0.0
             for t in range(n_tasks):
                 label = train_y[example, t]
-                if record and epoch == 0:
-                    errors[example, t] = abs(label - s[1, t])
-                if not abs(label - s[1, t]) <= max_abs_error:
-                    alive[t] = 0.0
-                num_alive += alive[t] != 0.0
+                still = alive[t] * (1.0 if abs(label - s[1, t]) <= max_abs_error else 0.0)
+                alive[t] = still
+                num_alive += still
                 s[0, t] = label
-            steps += num_alive
-            if num_alive == 0:
+            steps += int(num_alive)
+            if num_alive == 0.0:
                 break
             phase = _LEARN
             lo = bounds[2]
             hi = bounds[3]
             continue
         if phase == _VALID_PREDICT:
-            for t in range(n_tasks):
-                prediction = s[1, t]
-                if classify:
-                    probability = 1.0 / (1.0 + math.exp(-prediction))
+            if classify:
+                for t in range(n_tasks):
+                    probability = 1.0 / (1.0 + math.exp(-s[1, t]))
                     if probability > 1.0 or probability < 0.0:
                         error = np.inf
                     elif (valid_y[example, t] > 0.5) == (probability > 0.5):
@@ -745,13 +747,17 @@ def _evaluate(
                     else:
                         error = 1.0
                     loss[t] += error
-                else:
-                    error = valid_y[example, t] - prediction
-                    loss[t] += error * error
+                    if record and epoch == 0:
+                        errors[n_train + example, t] = abs(error)
+                    failed[t] = max(failed[t], 0.0 if abs(error) <= max_abs_error else 1.0)
+            else:
                 if record and epoch == 0:
-                    errors[n_train + example, t] = abs(error)
-                if not abs(error) <= max_abs_error:
-                    failed[t] = 1.0
+                    for t in range(n_tasks):
+                        errors[n_train + example, t] = abs(valid_y[example, t] - s[1, t])
+                for t in range(n_tasks):
+                    error = valid_y[example, t] - s[1, t]
+                    loss[t] += error * error
+                    failed[t] = max(failed[t], 0.0 if abs(error) <= max_abs_error else 1.0)
             example += 1
             if example < n_valid:
                 _row_copy(v0, valid_flat[example])

@@ -55,7 +55,8 @@ class EncodedAlgorithm:
         The compiled core reads these arrays without bounds checks, so the
         executors call this; the result is remembered per memory size.
         """
-        if self.__dict__.get("_checked_for") == memory:
+        checked = self.__dict__.get("_checked_for")
+        if checked is memory or checked == memory:  # identity first: this runs on every evaluation
             return
         ops = self.ints[:, OP]
         if len(ops) and (ops.min() < 0 or ops.max() >= len(OPS)):
