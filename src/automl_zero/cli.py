@@ -53,7 +53,7 @@ def _demo(args: argparse.Namespace) -> int:
     print(
         "AutoML-Zero demo: evolving algorithms on 10 linear regression tasks (F=4) from random programs of six ops.\n"
         "An experiment ends after 2e8 training steps; its best algorithm must score > 0.9999 on 100 unseen tasks.\n"
-        "(The first run compiles the search, about a minute; later runs start at once.)",
+        "(The first run compiles the search first, one to two minutes; later runs start at once.)",
         flush=True,
     )
     last = [0.0]
