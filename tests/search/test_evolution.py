@@ -226,3 +226,14 @@ def test_over_budget_children_score_zero_even_with_fec() -> None:
 def test_single_vector_memory_is_rejected_for_vector_ops() -> None:
     with pytest.raises(ValueError, match="v0 is read-only"):
         SearchSpace(memory=MemorySize(4, 1, 1))
+
+
+def test_median_fitness_combination_in_search() -> None:
+    config = EvolutionConfig(**{**SMALL.__dict__, "fitness_combination": "median"})
+    search = RegularizedEvolution(SearchSpace(), TASKS, config)
+    search.step(500)
+    executor = CompiledExecutor(TASKS, SearchSpace().memory, seed=SMALL.seed, combine="median")
+    for algorithm, fitness, _ in search.population()[:20]:
+        assert executor.evaluate(algorithm) == fitness
+    with pytest.raises(ValueError, match="fitness combination"):
+        EvolutionConfig(fitness_combination="best")

@@ -157,3 +157,25 @@ def test_fingerprint_rows_never_keep_an_earlier_algorithms_errors() -> None:
     assert (batch.errors >= 0).all()
     executor.evaluate(make(setup=["s2 = -1.0"], predict=["s1 = log(s2)"]))  # stops at the first example
     assert np.isnan(batch.errors[0]).all() and (batch.errors[1:] == -1.0).all()
+
+
+def test_median_combination_in_both_executors() -> None:
+    from automl_zero.vm.reference import ReferenceExecutor
+
+    tasks = linear_regression_tasks(5, 4, 30, 10, seed=2)
+    algorithm = make(
+        setup=["s2 = 0.05"],
+        predict=["s1 = dot(v0, v1)"],
+        learn=["s3 = s0 - s1", "s3 = s3 * s2", "v2 = s3 * v0", "v1 = v1 + v2"],
+    )
+    per_task = CompiledExecutor(tasks, MEMORY).task_fitnesses(algorithm)
+    assert len(set(per_task.tolist())) == 5
+    median = CompiledExecutor(tasks, MEMORY, combine="median").evaluate(algorithm)
+    assert (
+        median == float(np.median(per_task)) == ReferenceExecutor(tasks, MEMORY, combine="median").evaluate(algorithm)
+    )
+    mixed = [*tasks[:2], *linear_regression_tasks(2, 5, 30, 10, seed=3)]  # two batches: combined in Python
+    both = CompiledExecutor(mixed, MEMORY, combine="median")
+    assert both.evaluate(algorithm) == float(np.median(both.task_fitnesses(algorithm)))
+    with pytest.raises(ValueError, match="fitness combination"):
+        CompiledExecutor(tasks, MEMORY, combine="max")

@@ -36,6 +36,7 @@ from automl_zero.vm.compiled import (
     run_order,
 )
 from automl_zero.vm.encode import EncodedAlgorithm, decode, encode
+from automl_zero.vm.reference import combination_code
 from automl_zero.vm.rng import initial_state
 
 # Counters (state["counters"]).
@@ -89,6 +90,9 @@ class EvolutionConfig:
     max_cost : int
         Per-evaluation compute budget in op-cost units (0: none); see
         :meth:`budget_from_reference`.
+    fitness_combination : {"mean", "median"}
+        How an algorithm's fitnesses on the search tasks combine (the demo:
+        mean, as the original's; the paper's full runs: median).
     seed : int
         Seeds the search's random generator and the evaluations' random ops.
 
@@ -108,9 +112,11 @@ class EvolutionConfig:
     hurdle_percentile: float = 75.0
     max_abs_error: float = 100.0
     max_cost: int = 0
+    fitness_combination: str = "mean"
     seed: int = 0
 
     def __post_init__(self) -> None:
+        combination_code(self.fitness_combination)
         if self.population_size < 2 or not 1 <= self.tournament_size <= self.population_size:
             raise ValueError("need population_size >= 2 and 1 <= tournament_size <= population_size")
         if not 0.0 <= self.mutate_prob <= 1.0:
@@ -419,7 +425,7 @@ class RegularizedEvolution:
         first = self.tasks[0]
 
         def batch(tasks: list[Task]) -> _Batch:
-            made = _Batch(tasks, 0, memory, config.seed, prune=True)
+            made = _Batch(tasks, 0, memory, config.seed, prune=True, combine=config.fitness_combination)
             made.settings[SET_MAX_COST] = config.max_cost
             return made
 

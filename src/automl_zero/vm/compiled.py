@@ -36,6 +36,7 @@ from automl_zero.algorithm import Algorithm, MemorySize
 from automl_zero.ops import OPS
 from automl_zero.tasks.base import Task
 from automl_zero.vm.encode import EncodedAlgorithm, encode
+from automl_zero.vm.reference import combination_code, combine_fitnesses
 from automl_zero.vm.rng import GOLDEN_GAMMA, MIX1, MIX2, SEED_MULTIPLIER
 
 # Derived from the op table: -1 where the op has no such operand.
@@ -62,6 +63,7 @@ _MINUS_TWO_OVER_PI = -0.63661977236758138243
 # SET_MAX_COST: an algorithm whose cost (see program_cost) exceeds it is not trained (fitness 0);
 # 0 means no limit. Outputs of the last call: SET_EXECUTED, instructions dispatched (each covers
 # all T tasks); SET_STEPS, training steps done (examples times tasks still training).
+# SET_COMBINE: how the returned fitness combines the tasks' (see COMBINATIONS).
 (
     SET_S,
     SET_V,
@@ -74,8 +76,9 @@ _MINUS_TWO_OVER_PI = -0.63661977236758138243
     SET_MAX_COST,
     SET_EXECUTED,
     SET_STEPS,
-) = range(11)
-NUM_SETTINGS = 11
+    SET_COMBINE,
+) = range(12)
+NUM_SETTINGS = 12
 
 _SETUP, _TRAIN_PREDICT, _LEARN, _VALID_PREDICT = 0, 1, 2, 3
 
@@ -803,6 +806,8 @@ def _evaluate(
     for t in range(n_tasks):
         fitness[t] = best[t]
         total += fitness[t]
+    if settings[SET_COMBINE] == 1:
+        return float(np.median(fitness))
     return float(total) / n_tasks
 
 
@@ -827,7 +832,9 @@ def _slp_vectorization() -> Iterator[None]:
 class _Batch:
     """Tasks of one shape, stacked with the task axis last."""
 
-    def __init__(self, tasks: Sequence[Task], first_index: int, memory: MemorySize, seed: int, prune: bool) -> None:
+    def __init__(
+        self, tasks: Sequence[Task], first_index: int, memory: MemorySize, seed: int, prune: bool, combine: str = "mean"
+    ) -> None:
         first = tasks[0]
         self.train_x = np.ascontiguousarray(np.stack([t.train_x for t in tasks], axis=-1))
         self.train_y = np.ascontiguousarray(np.stack([t.train_y for t in tasks], axis=-1))
@@ -843,6 +850,7 @@ class _Batch:
         self.settings[SET_SEED] = seed - (1 << 64) if seed >= 1 << 63 else seed
         self.settings[SET_TASK0] = first_index
         self.settings[SET_PRUNE] = int(prune)
+        self.settings[SET_COMBINE] = combination_code(combine)
         self.fitness = np.zeros(len(tasks))
         self.errors = np.zeros((0, len(tasks)))  # rows only when recording FEC fingerprints
         count = len(tasks)
@@ -873,6 +881,8 @@ class CompiledExecutor:
         Skip instructions that cannot affect any prediction (never changes a
         fitness; off only to measure what it saves). A compute budget counts
         only the instructions that run.
+    combine : {"mean", "median"}
+        How :meth:`evaluate` combines the tasks' fitnesses (the paper: median).
 
     """
 
@@ -884,9 +894,12 @@ class CompiledExecutor:
         max_abs_error: float = 100.0,
         seed: int = 0,
         prune: bool = True,
+        combine: str = "mean",
     ) -> None:
         if not tasks:
             raise ValueError("an executor needs at least one task")
+        self.combine = combine
+        combination_code(combine)
         self.tasks = list(tasks)
         self.memory = memory
         self.max_abs_error = float(max_abs_error)
@@ -896,7 +909,7 @@ class CompiledExecutor:
         start = 0
         for end in range(1, len(self.tasks) + 1):
             if end == len(self.tasks) or self.tasks[end].shape_key != self.tasks[start].shape_key:
-                self._batches.append(_Batch(self.tasks[start:end], start, memory, self.seed, prune))
+                self._batches.append(_Batch(self.tasks[start:end], start, memory, self.seed, prune, combine))
                 start = end
         self._single = self._batches[0] if len(self._batches) == 1 else None
 
@@ -932,16 +945,12 @@ class CompiledExecutor:
         return float(batch.entry(*args))
 
     def evaluate(self, algorithm: Algorithm | EncodedAlgorithm) -> float:
-        """Return the mean fitness over the tasks (summed in task order)."""
+        """Return the tasks' fitnesses combined: their mean (summed in task order) or median."""
         encoded = algorithm if isinstance(algorithm, EncodedAlgorithm) else self._encode(algorithm)
         encoded.check(self.memory)
         if self._single is not None:
             return self._run(encoded, self._single)
-        fitnesses = self.task_fitnesses(encoded)
-        total = 0.0
-        for value in fitnesses:
-            total += float(value)
-        return total / len(fitnesses)
+        return combine_fitnesses(self.task_fitnesses(encoded), self.combine)
 
     def task_fitnesses(self, algorithm: Algorithm | EncodedAlgorithm) -> np.ndarray:
         """Return the fitness on each task, in task order."""

@@ -353,6 +353,24 @@ def evaluate_task(
         return best
 
 
+#: Ways to combine the fitnesses of a task set into one (SPEC section 3.4).
+COMBINATIONS = ("mean", "median")
+
+
+def combination_code(combine: str) -> int:
+    """The number of a combination for the compiled core; ValueError for an unknown one."""
+    if combine not in COMBINATIONS:
+        raise ValueError(f"fitness combination must be one of {COMBINATIONS}, got {combine!r}")
+    return COMBINATIONS.index(combine)
+
+
+def combine_fitnesses(fitnesses: np.ndarray, combine: str = "mean") -> float:
+    """Mean (summed in task order) or median of per-task fitnesses."""
+    if combination_code(combine) == 1:
+        return float(np.median(fitnesses))
+    return float(_sum(np.asarray(fitnesses, dtype=np.float64)) / np.float64(len(fitnesses)))
+
+
 class ReferenceExecutor:
     """Evaluate algorithms on a task set, one task and one instruction at a time.
 
@@ -366,14 +384,24 @@ class ReferenceExecutor:
         Errors above this stop training (and zero a validation epoch).
     seed : int
         Seeds the random ops' streams (task ``i`` gets stream ``(seed, i)``).
+    combine : {"mean", "median"}
+        How :meth:`evaluate` combines the tasks' fitnesses (the paper: median).
 
     """
 
     def __init__(
-        self, tasks: Sequence[Task], memory: MemorySize, *, max_abs_error: float = 100.0, seed: int = 0
+        self,
+        tasks: Sequence[Task],
+        memory: MemorySize,
+        *,
+        max_abs_error: float = 100.0,
+        seed: int = 0,
+        combine: str = "mean",
     ) -> None:
         if not tasks:
             raise ValueError("an executor needs at least one task")
+        combination_code(combine)
+        self.combine = combine
         self.tasks = list(tasks)
         self.memory = memory
         self.max_abs_error = float(max_abs_error)
@@ -394,6 +422,5 @@ class ReferenceExecutor:
         )
 
     def evaluate(self, algorithm: Algorithm | EncodedAlgorithm) -> float:
-        """Return the mean fitness over the tasks (summed in task order)."""
-        fitnesses = self.task_fitnesses(algorithm)
-        return float(_sum(fitnesses) / np.float64(len(fitnesses)))
+        """Return the tasks' fitnesses combined: their mean (summed in task order) or median."""
+        return combine_fitnesses(self.task_fitnesses(algorithm), self.combine)
