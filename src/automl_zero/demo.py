@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from automl_zero.algorithm import Algorithm, MemorySize
+from automl_zero.algorithm import Algorithm
 from automl_zero.search.evolution import EvolutionConfig, RegularizedEvolution
 from automl_zero.search.space import SearchSpace
 from automl_zero.tasks import linear_regression_tasks
@@ -104,7 +104,7 @@ def run_demo(
     while True:
         experiment += 1
         tasks = linear_regression_tasks(10, 4, 100, 100, seed=(_SEARCH, seed, experiment))
-        run_config = EvolutionConfig(**{**config.__dict__, "seed": seed * 1_000_003 + experiment})
+        run_config = replace(config, seed=seed * 1_000_003 + experiment)
         search = RegularizedEvolution(DEMO_SPACE, tasks, run_config)
         experiment_start = time.perf_counter()
         timed_out = False
@@ -160,11 +160,4 @@ def warm_up(select: CompiledExecutor, config: EvolutionConfig) -> None:
     """Compile (or load from Numba's cache) everything the demo runs, so that timings exclude it."""
     select.evaluate(Algorithm())
     tiny = linear_regression_tasks(10, 4, 2, 2, seed=(_SEARCH, 0, 0))
-    RegularizedEvolution(
-        DEMO_SPACE, tiny, EvolutionConfig(**{**config.__dict__, "population_size": 2, "tournament_size": 1})
-    ).step(3)
-
-
-def demo_memory() -> MemorySize:
-    """The demo's memory: S=4, V=3, M=1."""
-    return DEMO_SPACE.memory
+    RegularizedEvolution(DEMO_SPACE, tiny, replace(config, population_size=2, tournament_size=1)).step(3)

@@ -12,7 +12,7 @@ run saved and restored continues exactly as one that never stopped.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -636,8 +636,3 @@ def _from_layout(ints: np.ndarray, floats: np.ndarray, sizes: np.ndarray) -> Enc
 def budget_from_reference(reference: Algorithm, tasks: Sequence[Task], space: SearchSpace, factor: float) -> int:
     """A compute budget: ``factor`` times the cost of ``reference`` on ``tasks`` (SPEC section 3.5)."""
     return int(factor * CompiledExecutor(tasks, space.memory).cost(reference))
-
-
-def with_seed(config: EvolutionConfig, seed: int) -> EvolutionConfig:
-    """The same config with another seed."""
-    return replace(config, seed=seed)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -139,7 +139,7 @@ class RandomSearch:
     def __init__(self, space: SearchSpace, tasks: Sequence[Task], config: EvolutionConfig | None = None) -> None:
         config = config or EvolutionConfig()
         # Evolution's machinery provides the batches, cache and counters; hurdles do not apply here.
-        self._evolution = RegularizedEvolution(space, tasks, EvolutionConfig(**{**config.__dict__, "hurdles": False}))
+        self._evolution = RegularizedEvolution(space, tasks, replace(config, hurdles=False))
         self.space = space
         capacity = space.capacity
         self._ints = np.zeros((3, capacity, 4), dtype=np.int64)
