@@ -21,6 +21,7 @@ NON_NOOP = tuple(op for op in ALL_OPS if op != Op.NO_OP)
 def small_tasks(num_features: int, num_tasks: int, eval_type: EvalType, seed: int, scale: float = 1.0) -> list[Task]:
     """Tiny tasks: a few examples, two epochs, so the slow reference stays quick."""
     rng = np.random.default_rng(seed)
+    num_classes = min(3, num_features) if eval_type == EvalType.MULTICLASS else 0
     tasks = []
     for i in range(num_tasks):
         w = rng.standard_normal(num_features)
@@ -28,7 +29,20 @@ def small_tasks(num_features: int, num_tasks: int, eval_type: EvalType, seed: in
         y = x @ w
         if eval_type == EvalType.ACCURACY:
             y = (y > 0).astype(float)
-        tasks.append(Task(x[:3], y[:3], x[3:], y[3:], num_epochs=2, eval_type=eval_type, name=f"t{i}"))
+        elif eval_type == EvalType.MULTICLASS:
+            y = np.argmax(x @ rng.standard_normal((num_features, num_classes)), axis=1).astype(float)
+        tasks.append(
+            Task(
+                x[:3],
+                y[:3],
+                x[3:],
+                y[3:],
+                num_epochs=2,
+                eval_type=eval_type,
+                name=f"t{i}",
+                num_classes=num_classes,
+            )
+        )
     return tasks
 
 
@@ -58,7 +72,7 @@ AGREEMENT = settings(
 @given(
     seed=st.integers(0, 2**31 - 1),
     sizes=st.tuples(st.integers(0, 6), st.integers(1, 8), st.integers(0, 8)),
-    eval_type=st.sampled_from([EvalType.RMS, EvalType.ACCURACY]),
+    eval_type=st.sampled_from(list(EvalType)),
     num_tasks=st.integers(1, 3),
     scale=st.sampled_from([1.0, 1e3]),
 )
@@ -66,6 +80,8 @@ def test_random_algorithms_agree(
     num_features: int, seed: int, sizes: tuple[int, int, int], eval_type: EvalType, num_tasks: int, scale: float
 ) -> None:
     """700 random algorithms per F over every op (2,100 in all), NaN/inf and early stops included."""
+    if eval_type == EvalType.MULTICLASS and num_features < 2:
+        eval_type = EvalType.ACCURACY  # K >= 2 classes need F >= 2
     rng = np.random.default_rng(seed)
     algorithm = random_algorithm(rng, MEMORY, sizes, ALL_OPS, ALL_OPS, ALL_OPS)
     tasks = small_tasks(num_features, num_tasks, eval_type, seed, scale)
@@ -119,3 +135,25 @@ def test_nan_and_inf_give_zero_fitness_in_both() -> None:
     for text in (["s2 = -1.0", "s1 = log(s2)"], ["s2 = 0.0", "s1 = 1 / s2"], ["s2 = 1000.0", "s1 = exp(s2)"]):
         algorithm = make(predict=text)
         assert assert_agree(algorithm, tasks, 0).tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("num_features", [2, 4, 16])
+def test_multiclass_algorithms_that_write_the_prediction_vector_agree(num_features: int) -> None:
+    """Random Predict/Learn that read v1 (one-hot label) and write v2 (the prediction) score alike."""
+    rng = np.random.default_rng(num_features)
+    ops = (
+        Op.VECTOR_SUM_OP,
+        Op.VECTOR_DIFF_OP,
+        Op.SCALAR_VECTOR_PRODUCT_OP,
+        Op.MATRIX_VECTOR_PRODUCT_OP,
+        Op.VECTOR_OUTER_PRODUCT_OP,
+        Op.MATRIX_SUM_OP,
+        Op.SCALAR_CONST_SET_OP,
+        Op.VECTOR_GAUSSIAN_SET_OP,
+    )
+    tasks = small_tasks(num_features, 3, EvalType.MULTICLASS, num_features)
+    seen = set()
+    for _ in range(150):
+        algorithm = random_algorithm(rng, MEMORY, (2, 4, 4), ops, ops, ops)
+        seen.update(assert_agree(algorithm, tasks, 0).tolist())
+    assert len(seen) >= 3  # the programs do score differently (2 validation examples: 0, 0.5, 1)

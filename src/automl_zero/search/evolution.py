@@ -11,6 +11,7 @@ run saved and restored continues exactly as one that never stopped.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +24,10 @@ from automl_zero.algorithm import Algorithm
 from automl_zero.fec import cache_insert, cache_lookup, errors_hash, new_cache, structure_hash
 from automl_zero.mutation import mutate_into, next_uniform, randint, random_component_into
 from automl_zero.search.space import SearchSpace
-from automl_zero.tasks.base import Task
+from automl_zero.tasks.base import EvalType, Task
 from automl_zero.vm.compiled import (
     SET_EPOCHS,
+    SET_EVAL,
     SET_MAX_COST,
     SET_STEPS,
     CompiledExecutor,
@@ -38,6 +40,8 @@ from automl_zero.vm.compiled import (
 from automl_zero.vm.encode import EncodedAlgorithm, decode, encode
 from automl_zero.vm.reference import combination_code
 from automl_zero.vm.rng import initial_state
+
+_MULTICLASS = int(EvalType.MULTICLASS)
 
 # Counters (state["counters"]).
 (
@@ -202,7 +206,7 @@ def _evaluate_child(
     key1 = uint64(0)
     max_cost = search[4][SET_MAX_COST]
     if use_struct or max_cost > 0:
-        order, bounds = run_order(ci, sizes[0], sizes[1], sizes[2], True)
+        order, bounds = run_order(ci, sizes[0], sizes[1], sizes[2], True, search[4][SET_EVAL] == _MULTICLASS)
         if max_cost > 0:
             # Over budget for full training: fitness 0, before any cache can answer otherwise.
             train_x = search[0]
@@ -372,14 +376,13 @@ def _cycles(
 
 
 def _truncated(task: Task, num_train: int, num_valid: int) -> Task:
-    return Task(
-        task.train_x[:num_train],
-        task.train_y[:num_train],
-        task.valid_x[:num_valid],
-        task.valid_y[:num_valid],
+    return dataclasses.replace(
+        task,
+        train_x=task.train_x[:num_train],
+        train_y=task.train_y[:num_train],
+        valid_x=task.valid_x[:num_valid],
+        valid_y=task.valid_y[:num_valid],
         num_epochs=1,
-        eval_type=task.eval_type,
-        name=task.name,
     )
 
 

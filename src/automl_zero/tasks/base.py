@@ -13,6 +13,7 @@ class EvalType(enum.IntEnum):
 
     RMS = 0  # regression: fitness = 1 - (2/pi) * arctan(sqrt(mean squared error))
     ACCURACY = 1  # binary classification: sigmoid(s1) > 0.5 is class 1
+    MULTICLASS = 2  # multiclass: one-hot label in v1, softmax of v2's first K entries, argmax is the class
 
 
 @dataclass(frozen=True, eq=False)
@@ -31,6 +32,10 @@ class Task:
     eval_type : EvalType
     name : str
         For reports.
+    num_classes : int
+        K, for ``EvalType.MULTICLASS`` only (2 <= K <= F): labels are class
+        indices ``0..K-1``, the label is given one-hot in v1 and the
+        prediction is read from the first K entries of v2.
 
     Raises
     ------
@@ -46,6 +51,7 @@ class Task:
     num_epochs: int = 1
     eval_type: EvalType = EvalType.RMS
     name: str = ""
+    num_classes: int = 0
 
     def __post_init__(self) -> None:
         for field in ("train_x", "train_y", "valid_x", "valid_y"):
@@ -67,6 +73,18 @@ class Task:
         if not isinstance(self.num_epochs, int) or self.num_epochs < 1:
             raise ValueError(f"{where}: num_epochs must be a positive integer, got {self.num_epochs!r}")
         object.__setattr__(self, "eval_type", EvalType(self.eval_type))
+        if self.eval_type == EvalType.MULTICLASS:
+            if not isinstance(self.num_classes, int) or not 2 <= self.num_classes <= self.num_features:
+                raise ValueError(
+                    f"{where}: a multiclass task needs 2 <= num_classes <= F = {self.num_features}, "
+                    f"got {self.num_classes!r}"
+                )
+            for field in ("train_y", "valid_y"):
+                labels = getattr(self, field)
+                if not (np.all(labels == np.round(labels)) and labels.min() >= 0 and labels.max() < self.num_classes):
+                    raise ValueError(f"{where}: {field} must hold class indices 0..{self.num_classes - 1}")
+        elif self.num_classes != 0:
+            raise ValueError(f"{where}: num_classes is only for multiclass tasks")
 
     @property
     def num_features(self) -> int:
@@ -74,6 +92,13 @@ class Task:
         return int(self.train_x.shape[1])
 
     @property
-    def shape_key(self) -> tuple[int, int, int, int, int]:
+    def shape_key(self) -> tuple[int, int, int, int, int, int]:
         """Tasks with equal keys can be evaluated together in one compiled call."""
-        return (self.num_features, len(self.train_x), len(self.valid_x), self.num_epochs, int(self.eval_type))
+        return (
+            self.num_features,
+            len(self.train_x),
+            len(self.valid_x),
+            self.num_epochs,
+            int(self.eval_type),
+            self.num_classes,
+        )

@@ -34,9 +34,9 @@ from numba import njit, typeof, uint64
 
 from automl_zero.algorithm import Algorithm, MemorySize
 from automl_zero.ops import OPS
-from automl_zero.tasks.base import Task
+from automl_zero.tasks.base import EvalType, Task
 from automl_zero.vm.encode import EncodedAlgorithm, encode
-from automl_zero.vm.reference import combination_code, combine_fitnesses
+from automl_zero.vm.reference import check_memory_for, combination_code, combine_fitnesses
 from automl_zero.vm.rng import GOLDEN_GAMMA, MIX1, MIX2, SEED_MULTIPLIER
 
 # Derived from the op table: -1 where the op has no such operand.
@@ -64,6 +64,7 @@ _MINUS_TWO_OVER_PI = -0.63661977236758138243
 # 0 means no limit. Outputs of the last call: SET_EXECUTED, instructions dispatched (each covers
 # all T tasks); SET_STEPS, training steps done (examples times tasks still training).
 # SET_COMBINE: how the returned fitness combines the tasks' (see COMBINATIONS).
+# SET_CLASSES: K for multiclass tasks (SET_EVAL 2), else 0.
 (
     SET_S,
     SET_V,
@@ -77,8 +78,10 @@ _MINUS_TWO_OVER_PI = -0.63661977236758138243
     SET_EXECUTED,
     SET_STEPS,
     SET_COMBINE,
-) = range(12)
-NUM_SETTINGS = 12
+    SET_CLASSES,
+) = range(13)
+NUM_SETTINGS = 13
+_MULTICLASS = int(EvalType.MULTICLASS)
 
 _SETUP, _TRAIN_PREDICT, _LEARN, _VALID_PREDICT = 0, 1, 2, 3
 
@@ -156,26 +159,31 @@ def _backward(ints: np.ndarray, lo: int, hi: int, ls: int, lv: int, lm: int, kee
 
 
 @_jit
-def _mark_live(ints: np.ndarray, n_setup: int, n_predict: int, n_learn: int, keep: np.ndarray) -> None:
+def _mark_live(
+    ints: np.ndarray, n_setup: int, n_predict: int, n_learn: int, multiclass: bool, keep: np.ndarray
+) -> None:
     """Set ``keep[k]`` for the instructions that can affect a prediction.
 
     Predict and Learn run in a loop, so liveness is a fixed point: after
-    Predict, s1 (the prediction) is read and Learn or Predict follows; after
-    Learn, Predict follows; after Setup, Predict follows. s0 and v0 are written
-    by the evaluation before Predict and Learn, so they are never live across.
-    Random ops all stay if any of them is live, so that the random stream
-    each live one sees is unchanged.
+    Predict, the prediction (s1; v2 for multiclass tasks) is read and Learn or
+    Predict follows; after Learn, Predict follows; after Setup, Predict
+    follows. s0 and v0 (and v1, the one-hot label, for multiclass tasks) are
+    written by the evaluation before Predict and Learn, so they are never live
+    across. Random ops all stay if any of them is live, so that the random
+    stream each live one sees is unchanged.
     """
     n = n_setup + n_predict + n_learn
     p0, p1 = n_setup, n_setup + n_predict
-    not_harness = -2  # every bit but bit 0: clears s0 and v0
+    scalar_harness = -2  # every bit but bit 0: clears s0
+    vector_harness = -4 if multiclass else -2  # clears v0 (and v1)
+    read_s, read_v = (0, 4) if multiclass else (2, 0)  # the prediction: v2 or s1
     ps, pv, pm = 0, 0, 0  # live before Predict
     ls_, lv_, lm_ = 0, 0, 0  # live before Learn
     while True:
-        a, b, c = _backward(ints, p0, p1, ps | ls_ | 2, pv | lv_, pm | lm_, keep)
-        a, b, c = a & not_harness, b & not_harness, c
+        a, b, c = _backward(ints, p0, p1, ps | ls_ | read_s, pv | lv_ | read_v, pm | lm_, keep)
+        a, b, c = a & scalar_harness, b & vector_harness, c
         d, e, g = _backward(ints, p1, n, a, b, c, keep)
-        d, e, g = d & not_harness, e & not_harness, g
+        d, e, g = d & scalar_harness, e & vector_harness, g
         if a == ps and b == pv and c == pm and d == ls_ and e == lv_ and g == lm_:
             break
         ps, pv, pm, ls_, lv_, lm_ = a, b, c, d, e, g
@@ -193,17 +201,18 @@ def _mark_live(ints: np.ndarray, n_setup: int, n_predict: int, n_learn: int, kee
 
 @_jit
 def run_order(
-    ints: np.ndarray, n_setup: int, n_predict: int, n_learn: int, prune: bool
+    ints: np.ndarray, n_setup: int, n_predict: int, n_learn: int, prune: bool, multiclass: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """The instructions that run, as indices in order, and where each component starts.
 
     Returns ``order`` and ``bounds``: component c runs ``order[bounds[c]:bounds[c + 1]]``.
-    With ``prune``, instructions that cannot affect a prediction are left out.
+    With ``prune``, instructions that cannot affect a prediction (of a
+    multiclass task if ``multiclass``) are left out.
     """
     n = n_setup + n_predict + n_learn
     keep = np.zeros(n, dtype=np.bool_)
     if prune:
-        _mark_live(ints, n_setup, n_predict, n_learn, keep)
+        _mark_live(ints, n_setup, n_predict, n_learn, multiclass, keep)
     else:
         keep[:] = True
     order = np.empty(n, dtype=np.int64)
@@ -221,10 +230,12 @@ def run_order(
 
 
 @_jit
-def live_instructions(ints: np.ndarray, n_setup: int, n_predict: int, n_learn: int) -> np.ndarray:
+def live_instructions(
+    ints: np.ndarray, n_setup: int, n_predict: int, n_learn: int, multiclass: bool = False
+) -> np.ndarray:
     """Return a mask of the instructions that can affect a prediction (see :func:`_mark_live`)."""
     keep = np.zeros(n_setup + n_predict + n_learn, dtype=np.bool_)
-    _mark_live(ints, n_setup, n_predict, n_learn, keep)
+    _mark_live(ints, n_setup, n_predict, n_learn, multiclass, keep)
     return keep
 
 
@@ -323,10 +334,44 @@ def program_cost(
 
 @_jit
 def _cost_of(
-    ints: np.ndarray, n_setup: int, n_predict: int, n_learn: int, size: int, n_train: int, n_valid: int, epochs: int
+    ints: np.ndarray,
+    n_setup: int,
+    n_predict: int,
+    n_learn: int,
+    multiclass: bool,
+    size: int,
+    n_train: int,
+    n_valid: int,
+    epochs: int,
 ) -> int:
-    order, bounds = run_order(ints, n_setup, n_predict, n_learn, True)
+    order, bounds = run_order(ints, n_setup, n_predict, n_learn, True, multiclass)
     return program_cost(ints, order, bounds, size, n_train, n_valid, epochs)
+
+
+@_inline
+def _softmax(v: np.ndarray, out: np.ndarray, t: int, n_classes: int, size: int, in_place: bool) -> None:
+    """Truncating softmax of task ``t``'s v2 (see ``reference.truncating_softmax``).
+
+    Writes into v2 when ``in_place`` (training: Learn sees the probabilities),
+    else into ``out[:, t]`` (validation: memory keeps the raw prediction).
+    """
+    top = v[2, 0, t]
+    for f in range(1, n_classes):
+        x = v[2, f, t]
+        if x > top or math.isnan(x):
+            top = x
+    total = 0.0
+    for f in range(n_classes):
+        e = math.exp(v[2, f, t] - top)
+        out[f, t] = e
+        total += e
+    for f in range(n_classes):
+        out[f, t] = out[f, t] / total
+    for f in range(n_classes, size):
+        out[f, t] = 0.0
+    if in_place:
+        for f in range(size):
+            v[2, f, t] = out[f, t]
 
 
 @_jit
@@ -363,9 +408,11 @@ def _evaluate(
     n_valid = valid_x.shape[0]
     num_epochs = settings[SET_EPOCHS]
     classify = settings[SET_EVAL] == 1
+    multiclass = settings[SET_EVAL] == _MULTICLASS
+    n_classes = settings[SET_CLASSES]
 
     # Which instructions run, as one index list: Setup, Predict, Learn.
-    order, bounds = run_order(ints, n_setup, n_predict, n_learn, settings[SET_PRUNE] != 0)
+    order, bounds = run_order(ints, n_setup, n_predict, n_learn, settings[SET_PRUNE] != 0, multiclass)
     settings[SET_STEPS] = 0
     settings[SET_EXECUTED] = 0
     if errors.shape[0] > 0:
@@ -392,6 +439,7 @@ def _evaluate(
     tmp_m = np.empty((size, size, n_tasks))
     tmp_v = np.empty((size, n_tasks))
     loss = np.zeros(n_tasks)
+    train_error = np.zeros(n_tasks)
     best = np.zeros(n_tasks)
     alive = np.zeros(n_tasks)
     failed = np.zeros(n_tasks)
@@ -717,21 +765,34 @@ def _evaluate(
 
         # Harness steps between component functions.
         if phase == _TRAIN_PREDICT:
-            if classify:
-                for t in range(n_tasks):
-                    s[1, t] = 1.0 / (1.0 + math.exp(-s[1, t]))
-            if record and epoch == 0:
-                for t in range(n_tasks):
-                    errors[example, t] = abs(train_y[example, t] - s[1, t])
-            # Branch-free over tasks so that the loop vectorizes: a task whose error is NaN or
-            # too large stops (alive 0) and stays stopped.
             num_alive = 0.0
-            for t in range(n_tasks):
-                label = train_y[example, t]
-                still = alive[t] * (1.0 if abs(label - s[1, t]) <= max_abs_error else 0.0)
-                alive[t] = still
-                num_alive += still
-                s[0, t] = label
+            if multiclass:
+                for t in range(n_tasks):
+                    _softmax(v, tmp_v, t, n_classes, size, True)
+                    label_class = int(train_y[example, t])
+                    train_error[t] = abs(1.0 - v[2, label_class, t])
+                    if record and epoch == 0:
+                        errors[example, t] = train_error[t]
+                    still = alive[t] * (1.0 if train_error[t] <= max_abs_error else 0.0)
+                    alive[t] = still
+                    num_alive += still
+                    for f in range(size):
+                        v[1, f, t] = 1.0 if f == label_class else 0.0
+            else:
+                if classify:
+                    for t in range(n_tasks):
+                        s[1, t] = 1.0 / (1.0 + math.exp(-s[1, t]))
+                if record and epoch == 0:
+                    for t in range(n_tasks):
+                        errors[example, t] = abs(train_y[example, t] - s[1, t])
+                # Branch-free over tasks so that the loop vectorizes: a task whose error is NaN or
+                # too large stops (alive 0) and stays stopped.
+                for t in range(n_tasks):
+                    label = train_y[example, t]
+                    still = alive[t] * (1.0 if abs(label - s[1, t]) <= max_abs_error else 0.0)
+                    alive[t] = still
+                    num_alive += still
+                    s[0, t] = label
             steps += int(num_alive)
             if num_alive == 0.0:
                 break
@@ -740,7 +801,28 @@ def _evaluate(
             hi = bounds[3]
             continue
         if phase == _VALID_PREDICT:
-            if classify:
+            if multiclass:
+                for t in range(n_tasks):
+                    _softmax(v, tmp_v, t, n_classes, size, False)
+                    finite = True
+                    top = 0
+                    for f in range(n_classes):
+                        p = tmp_v[f, t]
+                        if math.isnan(p) or math.isinf(p):
+                            finite = False
+                        if p > tmp_v[top, t]:
+                            top = f
+                    if not finite:
+                        error = np.inf
+                    elif top == int(valid_y[example, t]):
+                        error = 0.0
+                    else:
+                        error = 1.0
+                    loss[t] += error
+                    if record and epoch == 0:
+                        errors[n_train + example, t] = error
+                    failed[t] = max(failed[t], 0.0 if error <= max_abs_error else 1.0)
+            elif classify:
                 for t in range(n_tasks):
                     probability = 1.0 / (1.0 + math.exp(-s[1, t]))
                     if probability > 1.0 or probability < 0.0:
@@ -766,10 +848,12 @@ def _evaluate(
                 _row_copy(v0, valid_flat[example])
                 for t in range(n_tasks):
                     s[0, t] = 0.0
+                if multiclass:
+                    v[1, :, :] = 0.0
                 continue
             for t in range(n_tasks):
                 if alive[t] != 0.0 and failed[t] == 0.0:
-                    if classify:
+                    if classify or multiclass:
                         current = 1.0 - loss[t] / n_valid
                     else:
                         rms = math.sqrt(loss[t] / n_valid)
@@ -797,6 +881,8 @@ def _evaluate(
             phase = _VALID_PREDICT
         for t in range(n_tasks):
             s[0, t] = 0.0
+        if multiclass:
+            v[1, :, :] = 0.0
         lo = bounds[1]
         hi = bounds[2]
 
@@ -851,6 +937,7 @@ class _Batch:
         self.settings[SET_TASK0] = first_index
         self.settings[SET_PRUNE] = int(prune)
         self.settings[SET_COMBINE] = combination_code(combine)
+        self.settings[SET_CLASSES] = first.num_classes
         self.fitness = np.zeros(len(tasks))
         self.errors = np.zeros((0, len(tasks)))  # rows only when recording FEC fingerprints
         count = len(tasks)
@@ -901,6 +988,7 @@ class CompiledExecutor:
         self.combine = combine
         combination_code(combine)
         self.tasks = list(tasks)
+        check_memory_for(self.tasks, memory)
         self.memory = memory
         self.max_abs_error = float(max_abs_error)
         self.seed = int(seed)
@@ -970,7 +1058,13 @@ class CompiledExecutor:
         task = self.tasks[0]
         return int(
             _cost_of(
-                encoded.ints, *encoded.sizes, task.num_features, len(task.train_x), len(task.valid_x), task.num_epochs
+                encoded.ints,
+                *encoded.sizes,
+                task.eval_type == EvalType.MULTICLASS,
+                task.num_features,
+                len(task.train_x),
+                len(task.valid_x),
+                task.num_epochs,
             )
         )
 

@@ -30,7 +30,9 @@ import numpy as np
 from automl_zero.algorithm import (
     FEATURES_VECTOR,
     LABEL_SCALAR,
+    LABELS_VECTOR,
     PREDICTION_SCALAR,
+    PREDICTION_VECTOR,
     Algorithm,
     Instruction,
     MemorySize,
@@ -286,25 +288,75 @@ def _run(component: Sequence[Instruction], memory: Memory, rng: SplitMix64) -> N
         execute(instruction, memory, rng)
 
 
+def truncating_softmax(values: np.ndarray, num_classes: int) -> np.ndarray:
+    """Softmax of the first ``num_classes`` entries, zeros after them (the multiclass normalization).
+
+    The maximum is subtracted first; the sum runs in index order. An inf or
+    NaN input gives NaN probabilities, which the evaluation treats as a
+    failed prediction.
+    """
+    head = values[:num_classes]
+    top = head[0]
+    for x in head[1:]:
+        if x > top or math.isnan(x):
+            top = x
+    exps = np.array([_exp(float(x) - float(top)) for x in head])
+    total = _sum(exps)
+    out = np.zeros_like(values)
+    out[:num_classes] = exps / total
+    return out
+
+
+def _argmax(probabilities: np.ndarray) -> int:
+    """Index of the first largest entry."""
+    best = 0
+    for k in range(1, len(probabilities)):
+        if probabilities[k] > probabilities[best]:
+            best = k
+    return best
+
+
+def _set_harness(memory: Memory, task: Task, x: np.ndarray, label: float | None) -> None:
+    """Write what the evaluation provides before Predict (``label`` None) or Learn.
+
+    v0 gets the features. For scalar tasks s0 gets the label (0 before
+    Predict); for multiclass tasks v1 gets the one-hot label (zeros before
+    Predict) and s0 stays 0.
+    """
+    memory.v[FEATURES_VECTOR] = x
+    if task.eval_type == EvalType.MULTICLASS:
+        memory.s[LABEL_SCALAR] = 0.0
+        memory.v[LABELS_VECTOR] = 0.0
+        if label is not None:
+            memory.v[LABELS_VECTOR, int(label)] = 1.0
+    else:
+        memory.s[LABEL_SCALAR] = 0.0 if label is None else label
+
+
+def _validation_error(task: Task, memory: Memory, y: float) -> float:
+    """Return a validation example's error: signed for regression, 0/1 (inf if invalid) for classification."""
+    if task.eval_type == EvalType.RMS:
+        return float(y - memory.s[PREDICTION_SCALAR])
+    if task.eval_type == EvalType.ACCURACY:
+        probability = sigmoid(memory.s[PREDICTION_SCALAR])
+        if probability > 1.0 or probability < 0.0:
+            return math.inf
+        return 0.0 if (y > 0.5) == (probability > 0.5) else 1.0
+    probabilities = truncating_softmax(memory.v[PREDICTION_VECTOR], task.num_classes)
+    if not np.isfinite(probabilities).all():
+        return math.inf
+    return 0.0 if _argmax(probabilities[: task.num_classes]) == int(y) else 1.0
+
+
 def _validate(algorithm: Algorithm, task: Task, memory: Memory, rng: SplitMix64, max_abs_error: float) -> float:
     """Run Predict on every validation example and return this epoch's fitness."""
     loss = 0.0
     failed = False
     for x, y in zip(task.valid_x, task.valid_y, strict=True):
-        memory.v[FEATURES_VECTOR] = x
-        memory.s[LABEL_SCALAR] = 0.0
+        _set_harness(memory, task, x, None)
         _run(algorithm.predict, memory, rng)
-        prediction = memory.s[PREDICTION_SCALAR]
-        if task.eval_type == EvalType.RMS:
-            error = y - prediction
-            loss = loss + error * error
-        else:
-            probability = sigmoid(prediction)
-            if probability > 1.0 or probability < 0.0:
-                error = math.inf
-            else:
-                error = 0.0 if (y > 0.5) == (probability > 0.5) else 1.0
-            loss = loss + error
+        error = _validation_error(task, memory, y)
+        loss = loss + error * error if task.eval_type == EvalType.RMS else loss + error
         if not abs(error) <= max_abs_error:
             failed = True
     if failed:
@@ -312,6 +364,26 @@ def _validate(algorithm: Algorithm, task: Task, memory: Memory, rng: SplitMix64,
     if task.eval_type == EvalType.RMS:
         return flip_and_squash(_sqrt(loss / len(task.valid_y)))
     return 1.0 - loss / len(task.valid_y)
+
+
+def _training_error(task: Task, memory: Memory, y: float) -> float:
+    """Normalize the prediction in memory (sigmoid or softmax) and return the absolute error."""
+    if task.eval_type == EvalType.MULTICLASS:
+        memory.v[PREDICTION_VECTOR] = truncating_softmax(memory.v[PREDICTION_VECTOR], task.num_classes)
+        return float(abs(1.0 - memory.v[PREDICTION_VECTOR, int(y)]))
+    if task.eval_type == EvalType.ACCURACY:
+        memory.s[PREDICTION_SCALAR] = sigmoid(memory.s[PREDICTION_SCALAR])
+    return float(abs(y - memory.s[PREDICTION_SCALAR]))
+
+
+def check_memory_for(tasks: Iterable[Task], memory_size: MemorySize) -> None:
+    """Raise ValueError if a task needs memory that ``memory_size`` lacks (multiclass: v1 and v2)."""
+    for task in tasks:
+        if task.eval_type == EvalType.MULTICLASS and memory_size.vectors <= PREDICTION_VECTOR:
+            raise ValueError(
+                f"multiclass task {task.name!r} needs at least {PREDICTION_VECTOR + 1} vectors "
+                f"(v1 = one-hot label, v2 = prediction), memory has {memory_size.vectors}"
+            )
 
 
 def evaluate_task(
@@ -327,11 +399,14 @@ def evaluate_task(
 
     Zero memory and run Setup once; for each epoch and training example, put
     the features in v0 and 0 in s0, run Predict, squash s1 with a sigmoid for
-    classification, stop if ``|y - s1|`` is NaN or above ``max_abs_error``,
-    else put the label in s0 and run Learn; after each epoch validate. The
-    fitness is the best validation fitness over completed epochs (0 if the
-    first epoch stopped early).
+    binary classification (multiclass: v2 with a softmax over the first K
+    entries), stop if the error (``|y - s1|``; multiclass ``|1 - v2[y]|``) is
+    NaN or above ``max_abs_error``, else put the label in s0 (multiclass: the
+    one-hot label in v1) and run Learn; after each epoch validate. The fitness
+    is the best validation fitness over completed epochs (0 if the first epoch
+    stopped early).
     """
+    check_memory_for([task], memory_size)
     with np.errstate(all="ignore"):
         memory = Memory(memory_size, task.num_features)
         rng = SplitMix64(seed, task_index)
@@ -339,15 +414,12 @@ def evaluate_task(
         best = 0.0
         for _ in range(task.num_epochs):
             for x, y in zip(task.train_x, task.train_y, strict=True):
-                memory.v[FEATURES_VECTOR] = x
-                memory.s[LABEL_SCALAR] = 0.0
+                _set_harness(memory, task, x, None)
                 _run(algorithm.predict, memory, rng)
-                if task.eval_type == EvalType.ACCURACY:
-                    memory.s[PREDICTION_SCALAR] = sigmoid(memory.s[PREDICTION_SCALAR])
-                error = abs(y - memory.s[PREDICTION_SCALAR])
+                error = _training_error(task, memory, y)
                 if not error <= max_abs_error:
                     return best
-                memory.s[LABEL_SCALAR] = y
+                _set_harness(memory, task, x, y)
                 _run(algorithm.learn, memory, rng)
             best = max(best, _validate(algorithm, task, memory, rng, max_abs_error))
         return best
@@ -403,6 +475,7 @@ class ReferenceExecutor:
         combination_code(combine)
         self.combine = combine
         self.tasks = list(tasks)
+        check_memory_for(self.tasks, memory)
         self.memory = memory
         self.max_abs_error = float(max_abs_error)
         self.seed = int(seed)

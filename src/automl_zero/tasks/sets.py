@@ -1,0 +1,243 @@
+"""The three task sets of an experiment: T_search, T_select and T_final, never sharing a task.
+
+The search evolves on T_search; the best algorithms are compared on T_select;
+the chosen one is scored once on T_final (SPEC section 4). Each set is
+described by a :class:`TaskSpec`; :func:`build_task_sets` builds all three
+from one seed and guarantees they are disjoint:
+
+- synthetic families draw each set from its own seed stream
+  ``(role, seed, ...)``, so no two sets share a task's weights or examples;
+- projected binary classification searches on the search pairs and selects
+  and finally evaluates on the held-out pairs (36 / 9 of CIFAR-10's 45 by
+  default), T_select validating on the data set's train part, T_final on
+  its test part;
+- multiclass tasks (every set needs all classes) split the train part's
+  examples in two, stratified: T_search draws from one half, T_select from
+  the other; T_final trains on the whole train part and validates on the
+  test part.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from automl_zero.tasks.base import EvalType, Task
+from automl_zero.tasks.classification import multiclass_tasks, projected_binary_tasks, split_pairs
+from automl_zero.tasks.datasets import Dataset, load_dataset
+from automl_zero.tasks.synthetic import UNIT_TASK_KINDS, linear_regression_tasks, teacher_net_tasks, unit_tasks
+
+#: Task families a TaskSpec can name.
+FAMILIES = ("linear_regression", "teacher_net", "projected_binary", "multiclass", "unit")
+#: Roles, in order; a role's number keys its seed stream.
+ROLES = ("search", "select", "final")
+_DATA_FAMILIES = ("projected_binary", "multiclass")
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    """How to build one task set.
+
+    Parameters
+    ----------
+    family : str
+        One of :data:`FAMILIES`.
+    num_tasks : int or None
+        Tasks in the set. None for ``projected_binary``: one per class pair.
+    num_features : int or None
+        F. For data-set families, the projected size (8..256); None keeps
+        the raw features (the unprojected variant, e.g. 64 for digits).
+    num_train, num_valid : int or None
+        Examples per task; None for data-set families: as many as the
+        smallest pair (or class set) allows (see
+        :func:`~automl_zero.tasks.classification.projected_binary_tasks`).
+    num_epochs : int
+        Passes over the training examples. The paper's section-4.3 variants
+        are specs: few examples (80 train, 100 epochs), fast training (800
+        train, 10 epochs).
+    dataset : str
+        For data-set families: a name known to
+        :func:`~automl_zero.tasks.datasets.load_dataset`; ``"digits"`` (the
+        default) is bundled with scikit-learn.
+    path : str, optional
+        Where the data set's files are (not for ``digits``).
+    download : bool
+        With no ``path``, fetch the data set from OpenML.
+    classes : tuple of int, optional
+        Multiclass: the classes to use (default: all).
+    unit_kind : str
+        For the ``unit`` family: one of ``UNIT_TASK_KINDS``.
+
+    """
+
+    family: str = "linear_regression"
+    num_tasks: int | None = 10
+    num_features: int | None = 4
+    num_train: int | None = 100
+    num_valid: int | None = 100
+    num_epochs: int = 1
+    dataset: str = "digits"
+    path: str | None = None
+    download: bool = False
+    classes: tuple[int, ...] | None = None
+    unit_kind: str = "zeros"
+
+    def __post_init__(self) -> None:
+        if self.family not in FAMILIES:
+            raise ValueError(f"unknown task family {self.family!r}; families are {', '.join(FAMILIES)}")
+        if self.family not in _DATA_FAMILIES:
+            for name in ("num_tasks", "num_features", "num_train", "num_valid"):
+                if getattr(self, name) is None:
+                    raise ValueError(f"{name} must be set for the {self.family!r} family")
+        if self.family == "unit" and self.unit_kind not in UNIT_TASK_KINDS:
+            raise ValueError(f"unknown unit task {self.unit_kind!r}; kinds are {', '.join(UNIT_TASK_KINDS)}")
+
+
+@dataclass(frozen=True)
+class TaskSets:
+    """T_search, T_select and T_final."""
+
+    search: list[Task]
+    select: list[Task]
+    final: list[Task]
+
+    def __iter__(self) -> Iterator[list[Task]]:
+        return iter((self.search, self.select, self.final))
+
+
+def _synthetic(spec: TaskSpec, key: tuple[int, ...]) -> list[Task]:
+    assert spec.num_tasks is not None and spec.num_features is not None  # checked by TaskSpec
+    assert spec.num_train is not None and spec.num_valid is not None
+    if spec.family == "unit":
+        return unit_tasks(
+            spec.unit_kind,
+            spec.num_features,
+            spec.num_train,
+            spec.num_valid,
+            num_tasks=spec.num_tasks,
+            seed=key,
+            num_epochs=spec.num_epochs,
+        )
+    make = linear_regression_tasks if spec.family == "linear_regression" else teacher_net_tasks
+    return make(spec.num_tasks, spec.num_features, spec.num_train, spec.num_valid, seed=key, num_epochs=spec.num_epochs)
+
+
+def _halves(dataset: Dataset, seed: int) -> tuple[Dataset, Dataset]:
+    """Two data sets whose train parts split the original's in half, stratified; test part unchanged."""
+    rows = np.arange(len(dataset.train_y))
+    first, second = train_test_split(rows, test_size=0.5, random_state=seed, stratify=dataset.train_y)
+    return (
+        dataclasses.replace(dataset, train_x=dataset.train_x[np.sort(first)], train_y=dataset.train_y[np.sort(first)]),
+        dataclasses.replace(
+            dataset, train_x=dataset.train_x[np.sort(second)], train_y=dataset.train_y[np.sort(second)]
+        ),
+    )
+
+
+def build_task_sets(
+    search: TaskSpec,
+    select: TaskSpec | None = None,
+    final: TaskSpec | None = None,
+    *,
+    seed: int = 0,
+    num_select_pairs: int = 9,
+    datasets: Mapping[tuple[str, str | None], Dataset] | None = None,
+) -> TaskSets:
+    """Build T_search, T_select and T_final from their specs and one seed; they never share a task.
+
+    Parameters
+    ----------
+    search : TaskSpec
+        T_search.
+    select, final : TaskSpec, optional
+        Default: the search spec (the sets still differ: see the module
+        docstring).
+    seed : int
+        Decides every task, the split of class pairs and of examples.
+    num_select_pairs : int
+        Projected binary: class pairs held out for T_select and T_final
+        (9 of 45 in the paper); the rest are T_search's.
+    datasets : mapping, optional
+        Already loaded data sets by ``(name, path)``; loaded on first use
+        otherwise (each once).
+
+    Returns
+    -------
+    TaskSets
+
+    Raises
+    ------
+    ValueError
+        If a task cannot be built (too few examples, a bad F, a class that
+        does not exist).
+    DatasetError
+        If a data set is missing or malformed.
+
+    Examples
+    --------
+    >>> sets = build_task_sets(TaskSpec(num_tasks=2), TaskSpec(num_tasks=3, num_train=1000))
+    >>> [len(s) for s in sets]
+    [2, 3, 2]
+
+    """
+    specs = (search, select or search, final or search)
+    loaded = {} if datasets is None else dict(datasets)
+
+    def data(spec: TaskSpec) -> Dataset:
+        key = (spec.dataset, spec.path)
+        if key not in loaded:
+            loaded[key] = load_dataset(spec.dataset, spec.path, download=spec.download)
+        return loaded[key]
+
+    built: list[list[Task]] = []
+    for role, spec in enumerate(specs):
+        key = (role, seed)
+        if spec.family not in _DATA_FAMILIES:
+            built.append(_synthetic(spec, key))
+            continue
+        dataset = data(spec)
+        final_role = role == 2
+        if spec.family == "projected_binary":
+            search_pairs, select_pairs = split_pairs(dataset.num_classes, num_select_pairs, seed=seed)
+            built.append(
+                projected_binary_tasks(
+                    dataset,
+                    search_pairs if role == 0 else select_pairs,
+                    num_features=spec.num_features,
+                    num_train=spec.num_train,
+                    num_valid=spec.num_valid,
+                    seed=key,
+                    num_epochs=spec.num_epochs,
+                    final=final_role,
+                    num_tasks=spec.num_tasks,
+                )
+            )
+        else:
+            built.append(
+                multiclass_tasks(
+                    dataset if final_role else _halves(dataset, seed)[role],
+                    spec.classes,
+                    num_features=spec.num_features,
+                    num_train=spec.num_train,
+                    num_valid=spec.num_valid,
+                    seed=key,
+                    num_epochs=spec.num_epochs,
+                    final=final_role,
+                    num_tasks=spec.num_tasks or 1,
+                )
+            )
+    return TaskSets(*built)
+
+
+def describe(tasks: list[Task]) -> str:
+    """One line about a task set, for logs and reports."""
+    first = tasks[0]
+    kind = {EvalType.RMS: "regression", EvalType.ACCURACY: "binary", EvalType.MULTICLASS: "multiclass"}
+    return (
+        f"{len(tasks)} {kind[first.eval_type]} tasks, F={first.num_features}, "
+        f"{len(first.train_x)} train x {first.num_epochs} epochs, {len(first.valid_x)} valid"
+    )
