@@ -46,19 +46,23 @@ class TaskSpec:
     ----------
     family : str
         One of :data:`FAMILIES`.
-    num_tasks : int or None
-        Tasks in the set. None for ``projected_binary``: one per class pair.
-    num_features : int or None
-        F. For data-set families, the projected size (8..256); None keeps
-        the raw features (the unprojected variant, e.g. 64 for digits).
-    num_train, num_valid : int or None
-        Examples per task; None for data-set families: as many as the
-        smallest pair (or class set) allows (see
-        :func:`~automl_zero.tasks.classification.projected_binary_tasks`).
+    num_tasks : int, optional
+        Tasks in the set. Default: 10 for synthetic families; one per class
+        pair for ``projected_binary``; 1 for ``multiclass``.
+    num_features : int, optional
+        F. Default: 4 for synthetic families, 16 (the projected size, 8..256)
+        for data-set families.
+    num_train, num_valid : int, optional
+        Examples per task. Default: 100 / 100 for synthetic families; for
+        data-set families as many as the smallest pair (or class set) allows
+        (see :func:`~automl_zero.tasks.classification.projected_binary_tasks`).
     num_epochs : int
         Passes over the training examples. The paper's section-4.3 variants
         are specs: few examples (80 train, 100 epochs), fast training (800
         train, 10 epochs).
+    project : bool
+        Data-set families: project to ``num_features``; False keeps the raw
+        features (the unprojected variant, e.g. 64 for digits).
     dataset : str
         For data-set families: a name known to
         :func:`~automl_zero.tasks.datasets.load_dataset`; ``"digits"`` (the
@@ -75,11 +79,12 @@ class TaskSpec:
     """
 
     family: str = "linear_regression"
-    num_tasks: int | None = 10
-    num_features: int | None = 4
-    num_train: int | None = 100
-    num_valid: int | None = 100
+    num_tasks: int | None = None
+    num_features: int | None = None
+    num_train: int | None = None
+    num_valid: int | None = None
     num_epochs: int = 1
+    project: bool = True
     dataset: str = "digits"
     path: str | None = None
     download: bool = False
@@ -89,10 +94,12 @@ class TaskSpec:
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
             raise ValueError(f"unknown task family {self.family!r}; families are {', '.join(FAMILIES)}")
-        if self.family not in _DATA_FAMILIES:
-            for name in ("num_tasks", "num_features", "num_train", "num_valid"):
-                if getattr(self, name) is None:
-                    raise ValueError(f"{name} must be set for the {self.family!r} family")
+        synthetic = self.family not in _DATA_FAMILIES
+        defaults = {"num_tasks": 10, "num_features": 4, "num_train": 100, "num_valid": 100} if synthetic else {}
+        defaults["num_features"] = defaults.get("num_features", 16)
+        for name, value in defaults.items():
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, value)
         if self.family == "unit" and self.unit_kind not in UNIT_TASK_KINDS:
             raise ValueError(f"unknown unit task {self.unit_kind!r}; kinds are {', '.join(UNIT_TASK_KINDS)}")
 
@@ -207,7 +214,7 @@ def build_task_sets(
                 projected_binary_tasks(
                     dataset,
                     search_pairs if role == 0 else select_pairs,
-                    num_features=spec.num_features,
+                    num_features=spec.num_features if spec.project else None,
                     num_train=spec.num_train,
                     num_valid=spec.num_valid,
                     seed=key,
@@ -221,13 +228,13 @@ def build_task_sets(
                 multiclass_tasks(
                     dataset if final_role else _halves(dataset, seed)[role],
                     spec.classes,
-                    num_features=spec.num_features,
+                    num_features=spec.num_features if spec.project else None,
                     num_train=spec.num_train,
                     num_valid=spec.num_valid,
                     seed=key,
                     num_epochs=spec.num_epochs,
                     final=final_role,
-                    num_tasks=spec.num_tasks or 1,
+                    num_tasks=1 if spec.num_tasks is None else spec.num_tasks,
                 )
             )
     return TaskSets(*built)
