@@ -6,6 +6,9 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -87,6 +90,116 @@ def _demo(args: argparse.Namespace) -> int:
     return 0 if result.success else 1
 
 
+def _positive(kind: type) -> Any:
+    def convert(text: str) -> Any:
+        value = kind(text)
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+        return value
+
+    return convert
+
+
+def _default_out(config_path: str, seed: int) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{Path(config_path).stem}-seed{seed}-{stamp}"
+
+
+def _search(experiment: Any, args: argparse.Namespace) -> int:
+    """Run (or resume) the search with live progress, then write the report."""
+    from automl_zero.progress import ProgressView
+
+    config = experiment.config
+    print(f"run directory: {experiment.run_dir}", flush=True)
+    for role, tasks in zip(("search", "select", "final"), experiment.task_sets, strict=True):
+        from automl_zero.tasks.sets import describe
+
+        print(f"T_{role}: {describe(tasks)}")
+    if not experiment.finished:
+        print("Compiling the search for these tasks (first run only; later runs load Numba's cache)...", flush=True)
+        experiment.warm_up()
+        budget = config.budget
+        with ProgressView(
+            max_seconds=budget.max_seconds, max_individuals=budget.max_individuals, title=config.name
+        ) as view:
+            try:
+                experiment.run(on_progress=view.update, on_message=view.message)
+            except KeyboardInterrupt:
+                view.message("stopped: checkpoint written")
+                print(f"Stopped. Resume with: automl-zero resume {experiment.run_dir}", file=sys.stderr)
+                return 130
+    print("Selecting on T_select and scoring on T_final...", flush=True)
+    experiment.report()
+    print((experiment.run_dir / "report.md").read_text(), end="")
+    print(f"Results in {experiment.run_dir} (report.md, report.json, progress.csv, timeline.csv)")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from automl_zero.config import load_config
+    from automl_zero.experiment import Experiment
+
+    config = load_config(args.config)
+    budget = config.budget
+    if args.max_seconds is not None or args.max_individuals is not None:
+        budget = replace(
+            budget,
+            max_seconds=args.max_seconds if args.max_seconds is not None else budget.max_seconds,
+            max_individuals=args.max_individuals if args.max_individuals is not None else budget.max_individuals,
+        )
+    config = replace(config, seed=args.seed if args.seed is not None else config.seed, budget=budget)
+    out = Path(args.out) if args.out else _default_out(args.config, config.seed)
+    return _search(Experiment.create(config, out), args)
+
+
+def _resume(args: argparse.Namespace) -> int:
+    from automl_zero.experiment import Experiment
+
+    experiment = Experiment.open(args.run_dir, max_seconds=args.max_seconds, max_individuals=args.max_individuals)
+    return _search(experiment, args)
+
+
+def _show(args: argparse.Namespace) -> int:
+    from automl_zero.experiment import summary
+
+    print(summary(args.run_dir), end="")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from automl_zero.config import load_config
+    from automl_zero.experiment import evaluate_file
+
+    config = load_config(args.config)
+    if args.seed is not None:
+        config = replace(config, seed=args.seed)
+    if not Path(args.algorithm_file).is_file():
+        raise ValueError(f"algorithm file {args.algorithm_file!r} does not exist")
+    scores = evaluate_file(args.algorithm_file, config)
+    combination = config.evolution.fitness_combination
+    for role, fitness in scores.items():
+        print(f"T_{role:7} {fitness:.6f}  ({combination} over its tasks)")
+    return 0
+
+
+def _plot(args: argparse.Namespace) -> int:
+    from automl_zero.plots import plot_run
+
+    for path in plot_run(args.run_dir, args.out):
+        print(path)
+    return 0
+
+
+def _config(args: argparse.Namespace) -> int:
+    from automl_zero.config import defaults_yaml, dump_config, load_config
+
+    if args.defaults or args.file is None:
+        print(defaults_yaml(), end="")
+    else:
+        print(dump_config(load_config(args.file)), end="")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the command-line parser."""
     parser = argparse.ArgumentParser(
@@ -109,6 +222,72 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--max-seconds", type=float, default=None, help="give up after this many seconds")
     demo.add_argument("--report-every", type=float, default=2.0, help="seconds between progress lines (default 2)")
     demo.set_defaults(handler=_demo)
+
+    run = commands.add_parser(
+        "run",
+        help="run an experiment from a YAML config",
+        description="Build the config's task sets, evolve on T_search until the budget is spent (checkpointing "
+        "every run.checkpoint_every_s seconds; Ctrl-C stops with a checkpoint), select the best of the latest "
+        "improvements on T_select and score it and the baselines on T_final. Everything goes into the run "
+        "directory. Exit status: 0 done, 2 bad input, 130 stopped by Ctrl-C (resume it later).",
+    )
+    run.add_argument("config", help="YAML config (see configs/ and `automl-zero config --defaults`)")
+    run.add_argument("--out", help="run directory (default: runs/<config>-seed<N>-<time>)")
+    run.add_argument("--seed", type=int, help="override the config's seed")
+    run.add_argument("--max-seconds", type=_positive(float), help="override budget.max_seconds (search seconds)")
+    run.add_argument("--max-individuals", type=_positive(int), help="override budget.max_individuals")
+    run.set_defaults(handler=_run)
+
+    resume = commands.add_parser(
+        "resume",
+        help="continue a stopped or killed run from its last checkpoint",
+        description="Continue a run directory from its last checkpoint (at most run.checkpoint_every_s seconds "
+        "of search are lost after a kill). --max-seconds / --max-individuals extend its budget.",
+    )
+    resume.add_argument("run_dir", help="a run directory written by `automl-zero run`")
+    resume.add_argument("--max-seconds", type=_positive(float), help="new total budget in search seconds")
+    resume.add_argument("--max-individuals", type=_positive(int), help="new total budget in individuals")
+    resume.set_defaults(handler=_resume)
+
+    show = commands.add_parser(
+        "show",
+        help="summarize a run directory",
+        description="Print the report of a finished run (best algorithm, T_search / T_select / T_final "
+        "fitness, baselines, time, individuals, FEC hit rate), or the progress of an unfinished one.",
+    )
+    show.add_argument("run_dir")
+    show.set_defaults(handler=_show)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="score an algorithm file on a config's task sets",
+        description="Score an algorithm written in the paper's notation (def Setup(): ... def Predict(): ... "
+        "def Learn(): ...) on the T_search, T_select and T_final of a config.",
+    )
+    evaluate.add_argument("algorithm_file", help="text file with the algorithm in the paper's notation")
+    evaluate.add_argument("--config", required=True, help="YAML config whose task sets and memory to use")
+    evaluate.add_argument("--seed", type=int, help="override the config's seed (which decides the tasks)")
+    evaluate.set_defaults(handler=_evaluate)
+
+    plot = commands.add_parser(
+        "plot",
+        help="plot a run's progress and discovery timeline (PNG)",
+        description="Write fitness against individuals and against time, and the discovery timeline, as PNG "
+        "files (default: RUN_DIR/plots).",
+    )
+    plot.add_argument("run_dir")
+    plot.add_argument("--out", help="directory for the PNG files (default: RUN_DIR/plots)")
+    plot.set_defaults(handler=_plot)
+
+    config = commands.add_parser(
+        "config",
+        help="print the documented config schema with its defaults, or a config resolved",
+        description="With --defaults (or no file): every config key with its default and what it means. "
+        "With a file: the file validated and resolved (every key, defaults filled in).",
+    )
+    config.add_argument("file", nargs="?", help="a YAML config to validate and print resolved")
+    config.add_argument("--defaults", action="store_true", help="print the full documented schema")
+    config.set_defaults(handler=_config)
     return parser
 
 
@@ -118,7 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.handler(args))
-    except ValueError as error:
+    except (ValueError, FileNotFoundError) as error:  # bad input: configs, files, data sets, run directories
         print(f"automl-zero: error: {error}", file=sys.stderr)
         return 2
 

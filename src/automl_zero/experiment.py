@@ -1,0 +1,511 @@
+"""An experiment: config -> task sets -> search -> selection on T_select -> score on T_final.
+
+Everything a run produces lives in its run directory::
+
+    config.yaml        the resolved config (what ``resume`` reads back)
+    progress.csv       one row per report interval (see PROGRESS_COLUMNS)
+    timeline.csv       every improvement of the best: the discovery timeline
+    discoveries/       the algorithm of each improvement, in the paper's notation
+    checkpoint.npz     the whole search state, replaced atomically
+    report.json        at the end: the selected algorithm, its scores, the baselines'
+    report.md          the same for people
+    best_algorithm.txt the selected algorithm
+
+A checkpoint is written to a temporary file, flushed to disk and renamed over
+the previous one, so a run killed at any moment (even by SIGKILL) resumes
+from the last complete checkpoint; rows that the CSVs gained after it are
+dropped on resume. The search is deterministic in the number of individuals
+(it advances in fixed chunks), so the same config and seed discover the same
+algorithms, whether or not the run was interrupted and resumed.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import math
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from automl_zero.algorithm import Algorithm, MemorySize, parse
+from automl_zero.baselines import baseline
+from automl_zero.config import ExperimentConfig, dump_config, load_config
+from automl_zero.plots import TIMELINE_COLUMNS
+from automl_zero.progress import PROGRESS_COLUMNS
+from automl_zero.search.evolution import RegularizedEvolution
+from automl_zero.tasks import Task
+from automl_zero.tasks.sets import TaskSets, build_task_sets, describe
+from automl_zero.vm.compiled import CompiledExecutor
+
+#: Individuals per compiled call between Python's checks. Fixed, so that the
+#: discovery timeline does not depend on the machine's speed.
+CHUNK = 1000
+_FORMAT = 1  # checkpoint format version
+
+
+class RunDirectoryError(ValueError):
+    """A run directory is missing, incomplete or not a run directory."""
+
+
+@dataclass
+class Snapshot:
+    """Where a run stands; saved in every checkpoint."""
+
+    seconds: float = 0.0  # search seconds, summed over sessions
+    discoveries: int = 0  # rows in timeline.csv
+    status: str = "running"  # running, interrupted, finished
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(temporary, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(temporary, path)
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    _atomic_write_bytes(path, text.encode())
+
+
+def _write_checkpoint(path: Path, search: RegularizedEvolution, snapshot: Snapshot) -> None:
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    meta = json.dumps({"format": _FORMAT, **dataclasses.asdict(snapshot)})
+    with open(temporary, "wb") as f:
+        np.savez(f, __meta__=np.array(meta), **search.state)  # type: ignore[arg-type]
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(temporary, path)
+
+
+def _read_checkpoint(path: Path) -> tuple[dict[str, np.ndarray], Snapshot]:
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            state = {name: data[name] for name in data.files if name != "__meta__"}
+            meta = json.loads(str(data["__meta__"]))
+    except (OSError, ValueError, KeyError) as error:
+        raise RunDirectoryError(f"checkpoint {str(path)!r} cannot be read: {error}") from error
+    if meta.pop("format", None) != _FORMAT:
+        raise RunDirectoryError(f"checkpoint {str(path)!r} has an unknown format")
+    return state, Snapshot(**meta)
+
+
+def _truncate_csv(path: Path, keep: Callable[[dict[str, str]], bool]) -> int:
+    """Keep the header and the rows ``keep`` accepts (rows a later, lost session appended go); return rows kept."""
+    if not path.exists():
+        return 0
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+        fields = rows[0].keys() if rows else None
+    kept = []
+    for row in rows:
+        if None in row.values() or not keep(row):  # a row cut short by a kill, or from after the checkpoint
+            break
+        kept.append(row)
+    with open(path, newline="") as f:
+        header = f.readline()
+    lines = [header.rstrip("\r\n")]
+    if fields is not None:
+        lines += [",".join(row[name] for name in fields) for row in kept]
+    _atomic_write_text(path, "\n".join(lines) + "\n")
+    return len(kept)
+
+
+def _append_csv(path: Path, columns: Sequence[str], row: Mapping[str, Any]) -> None:
+    new = not path.exists()
+    with open(path, "a", newline="") as f:
+        if new:
+            f.write(",".join(columns) + "\n")
+        f.write(",".join(_cell(row[name]) for name in columns) + "\n")
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return repr(round(value, 9)) if math.isfinite(value) else repr(value)
+    return str(value)
+
+
+def _size(algorithm: Algorithm) -> int:
+    return len(algorithm.setup) + len(algorithm.predict) + len(algorithm.learn)
+
+
+def _executor(tasks: Sequence[Task], memory: MemorySize, config: ExperimentConfig) -> CompiledExecutor:
+    return CompiledExecutor(
+        tasks,
+        memory,
+        max_abs_error=config.evolution.max_abs_error,
+        seed=config.seed,
+        combine=config.evolution.fitness_combination,
+    )
+
+
+class Experiment:
+    """One run of a config, in a run directory.
+
+    Use :meth:`create` for a new run and :meth:`open` to resume one.
+
+    Parameters
+    ----------
+    config : ExperimentConfig
+    run_dir : path
+        The run directory (must already hold ``config.yaml``).
+    task_sets : TaskSets, optional
+        Built from the config when not given.
+
+    """
+
+    def __init__(self, config: ExperimentConfig, run_dir: str | os.PathLike[str], task_sets: TaskSets | None = None):
+        self.config = config
+        self.run_dir = Path(run_dir)
+        tasks = config.tasks
+        self.task_sets = task_sets or build_task_sets(
+            tasks.search, tasks.select, tasks.final, seed=config.seed, num_select_pairs=tasks.num_select_pairs
+        )
+        initial = None
+        if config.initial_algorithm is not None:
+            initial = parse(Path(config.initial_algorithm).read_text())
+        evolution = dataclasses.replace(config.evolution, seed=config.seed)
+        self.search = RegularizedEvolution(config.search_space, self.task_sets.search, evolution, initial)
+        self._initial = initial
+        self.snapshot = Snapshot()
+        checkpoint = self.run_dir / "checkpoint.npz"
+        if checkpoint.exists():
+            state, self.snapshot = _read_checkpoint(checkpoint)
+            self.search.load_state_dict(state)
+        individuals = self.search.individuals
+        # Rows written after the last checkpoint belong to a session that was lost; drop them.
+        _truncate_csv(self.run_dir / "progress.csv", lambda row: int(row["individuals"]) <= individuals)
+        self.snapshot.discoveries = _truncate_csv(
+            self.run_dir / "timeline.csv", lambda row: int(row["individuals"]) < max(individuals, 1)
+        )
+
+    # -- construction -----------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, config: ExperimentConfig, run_dir: str | os.PathLike[str]) -> Experiment:
+        """Start a new run directory (which must not hold a run yet) for ``config``."""
+        path = Path(run_dir)
+        if (path / "config.yaml").exists():
+            raise RunDirectoryError(
+                f"{str(path)!r} already holds a run; resume it with `automl-zero resume {path}` "
+                "or choose another --out directory"
+            )
+        # Build the tasks before writing anything, so that bad input leaves no directory behind.
+        tasks = config.tasks
+        sets = build_task_sets(
+            tasks.search, tasks.select, tasks.final, seed=config.seed, num_select_pairs=tasks.num_select_pairs
+        )
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "discoveries").mkdir(exist_ok=True)
+        _atomic_write_text(path / "config.yaml", dump_config(config))
+        return cls(config, path, sets)
+
+    @classmethod
+    def open(cls, run_dir: str | os.PathLike[str], **budget: Any) -> Experiment:
+        """Reopen a run directory to resume it; ``budget`` overrides ``max_seconds`` / ``max_individuals``."""
+        path = Path(run_dir)
+        if not (path / "config.yaml").is_file():
+            raise RunDirectoryError(f"{str(path)!r} is not a run directory: it has no config.yaml")
+        config = load_config(path / "config.yaml")
+        if any(value is not None for value in budget.values()):
+            changes = {k: v for k, v in budget.items() if v is not None}
+            config = dataclasses.replace(config, budget=dataclasses.replace(config.budget, **changes))
+            _atomic_write_text(path / "config.yaml", dump_config(config))
+        return cls(config, path)
+
+    # -- running ----------------------------------------------------------------------------------
+
+    @property
+    def finished(self) -> bool:
+        """Whether the budget is spent (the report can be written)."""
+        budget = self.config.budget
+        return (budget.max_individuals is not None and self.search.individuals >= budget.max_individuals) or (
+            budget.max_seconds is not None and self.snapshot.seconds >= budget.max_seconds
+        )
+
+    def warm_up(self) -> None:
+        """Compile (or load from Numba's cache) the search for these task shapes, outside the clock."""
+        tiny = dataclasses.replace(self.config.evolution, population_size=2, tournament_size=1, seed=self.config.seed)
+        RegularizedEvolution(self.config.search_space, self.task_sets.search, tiny, self._initial).step(3)
+
+    def progress_row(self, rate: float) -> dict[str, float]:
+        """The current progress.csv row."""
+        stats = self.search.stats()
+        return {
+            "seconds": self.snapshot.seconds,
+            "individuals": self.search.individuals,
+            "individuals_per_s": rate,
+            "best_fitness": stats["best_fitness"],
+            "mean_fitness": stats["mean_fitness"],
+            "fec_hit_rate": stats["fec_hit_rate"],
+            "fec_hits": stats["fec_hits"],
+            "structural_hits": stats["structural_hits"],
+            "hurdle_pass_rate": stats["hurdle_pass_rate"],
+            "train_steps": stats["train_steps"],
+        }
+
+    def checkpoint(self) -> None:
+        """Write the whole state to ``checkpoint.npz``, atomically."""
+        _write_checkpoint(self.run_dir / "checkpoint.npz", self.search, self.snapshot)
+
+    def _record_discovery(self) -> str:
+        algorithm = self.search.best_algorithm()
+        self.snapshot.discoveries += 1
+        name = f"discoveries/{self.snapshot.discoveries:06d}.txt"
+        _atomic_write_text(self.run_dir / name, str(algorithm))
+        _append_csv(
+            self.run_dir / "timeline.csv",
+            TIMELINE_COLUMNS,
+            {
+                "seconds": self.snapshot.seconds,
+                "individuals": self.search.best_individual,
+                "fitness": self.search.best_fitness,
+                "instructions": _size(algorithm),
+                "algorithm": name,
+            },
+        )
+        return name
+
+    def run(
+        self,
+        on_progress: Callable[[dict[str, float]], None] | None = None,
+        on_message: Callable[[str], None] | None = None,
+    ) -> None:
+        """Search until the budget is spent, checkpointing on the way; Ctrl-C stops with a checkpoint.
+
+        Ctrl-C (SIGINT) is taken between chunks of the search, never inside
+        one, so the checkpoint and the timeline agree.
+
+        Raises
+        ------
+        KeyboardInterrupt
+            After the checkpoint is written, so that the caller can exit.
+
+        """
+        stop = threading.Event()
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGINT, lambda signum, frame: stop.set())
+        try:
+            self._run(stop, on_progress, on_message)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+
+    def _run(
+        self,
+        stop: threading.Event,
+        on_progress: Callable[[dict[str, float]], None] | None,
+        on_message: Callable[[str], None] | None,
+    ) -> None:
+        budget, settings = self.config.budget, self.config.run
+        self.snapshot.status = "running"
+        best_seen = self.search.best_fitness if self.search.individuals else -1.0
+        start = time.perf_counter() - self.snapshot.seconds
+        last_report = last_checkpoint = self.snapshot.seconds
+        last_individuals = self.search.individuals
+        try:
+            while not self.finished:
+                if stop.is_set():
+                    raise KeyboardInterrupt
+                count = CHUNK
+                if budget.max_individuals is not None:
+                    count = min(count, budget.max_individuals - self.search.individuals)
+                self.search.step(count)
+                self.snapshot.seconds = time.perf_counter() - start
+                if self.search.best_fitness > best_seen:
+                    best_seen = self.search.best_fitness
+                    self._record_discovery()
+                    if on_message is not None:
+                        on_message(
+                            f"new best {best_seen:.6f} at individual {self.search.best_individual:,} "
+                            f"({self.snapshot.seconds:.1f} s)"
+                        )
+                now = self.snapshot.seconds
+                if now - last_report >= settings.report_every_s or self.finished:
+                    rate = (self.search.individuals - last_individuals) / max(now - last_report, 1e-9)
+                    row = self.progress_row(rate)
+                    _append_csv(self.run_dir / "progress.csv", PROGRESS_COLUMNS, row)
+                    if on_progress is not None:
+                        on_progress(row)
+                    last_report, last_individuals = now, self.search.individuals
+                if now - last_checkpoint >= settings.checkpoint_every_s:
+                    self.checkpoint()
+                    last_checkpoint = now
+        except KeyboardInterrupt:
+            self.snapshot.seconds = time.perf_counter() - start
+            self.snapshot.status = "interrupted"
+            self.checkpoint()
+            raise
+        self.snapshot.status = "finished"
+        self.checkpoint()
+
+    # -- selection and the report -----------------------------------------------------------------
+
+    def candidates(self) -> list[tuple[str, Algorithm]]:
+        """The latest ``run.candidates`` discoveries (newest first), by file name."""
+        rows = read_csv(self.run_dir / "timeline.csv")
+        latest = rows[::-1][: self.config.run.candidates]
+        return [(row["algorithm"], parse((self.run_dir / row["algorithm"]).read_text())) for row in latest]
+
+    def report(self) -> dict[str, Any]:
+        """Select on T_select among the candidates, score on T_final, score the baselines; write the reports."""
+        config = self.config
+        memory = config.memory
+        select = _executor(self.task_sets.select, memory, config)
+        scored = [(select.evaluate(algorithm), name, algorithm) for name, algorithm in self.candidates()]
+        if not scored:
+            raise RunDirectoryError(f"{str(self.run_dir)!r} has no discoveries yet: run the search first")
+        # Highest T_select fitness; on a tie the newest discovery (listed first) wins.
+        best_select, best_name, best = max(scored, key=lambda item: item[0])
+        final = _executor(self.task_sets.final, memory, config).evaluate(best)
+        search_fitness = _executor(self.task_sets.search, memory, config).evaluate(best)
+        baselines = {}
+        for name in config.run.baselines:
+            algorithm, needs = baseline(name)
+            use = MemorySize(
+                max(needs.scalars, memory.scalars), max(needs.vectors, memory.vectors), max(needs.matrices, 1)
+            )
+            baselines[name] = {
+                "search": _executor(self.task_sets.search, use, config).evaluate(algorithm),
+                "select": _executor(self.task_sets.select, use, config).evaluate(algorithm),
+                "final": _executor(self.task_sets.final, use, config).evaluate(algorithm),
+            }
+        stats = self.search.stats()
+        report: dict[str, Any] = {
+            "name": config.name,
+            "seed": config.seed,
+            "status": self.snapshot.status,
+            "seconds": self.snapshot.seconds,
+            "individuals": self.search.individuals,
+            "individuals_per_s": self.search.individuals / max(self.snapshot.seconds, 1e-9),
+            "fec_hit_rate": stats["fec_hit_rate"],
+            "train_steps": stats["train_steps"],
+            "discoveries": self.snapshot.discoveries,
+            "task_sets": {
+                role: describe(tasks) for role, tasks in zip(("search", "select", "final"), self.task_sets, strict=True)
+            },
+            "selected": {
+                "file": best_name,
+                "algorithm": str(best),
+                "search": search_fitness,
+                "select": best_select,
+                "final": final,
+            },
+            "candidates": [{"file": name, "select": fitness} for fitness, name, _ in scored],
+            "baselines": baselines,
+            "fitness_combination": config.evolution.fitness_combination,
+        }
+        _atomic_write_text(self.run_dir / "report.json", json.dumps(report, indent=2) + "\n")
+        _atomic_write_text(self.run_dir / "report.md", report_markdown(report))
+        _atomic_write_text(self.run_dir / "best_algorithm.txt", str(best))
+        return report
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    """Rows of a run directory's CSV (empty if the file does not exist yet)."""
+    if not path.exists():
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def report_markdown(report: Mapping[str, Any]) -> str:
+    """The report as Markdown."""
+    selected = report["selected"]
+    lines = [
+        f"# {report['name']} (seed {report['seed']})",
+        "",
+        f"{report['individuals']:,} individuals in {report['seconds']:.1f} s "
+        f"({report['individuals_per_s']:,.0f}/s), FEC hit rate {report['fec_hit_rate']:.1%}, "
+        f"{report['discoveries']} improvements of the best; status: {report['status']}.",
+        "",
+        "Task sets:",
+        "",
+        *(f"- T_{role}: {text}" for role, text in report["task_sets"].items()),
+        "",
+        f"## Scores ({report['fitness_combination']} fitness over each set's tasks)",
+        "",
+        "| algorithm | T_search | T_select | T_final |",
+        "|---|---|---|---|",
+        f"| evolved ({selected['file']}) | {selected['search']:.6f} | {selected['select']:.6f} "
+        f"| {selected['final']:.6f} |",
+        *(
+            f"| {name} | {s['search']:.6f} | {s['select']:.6f} | {s['final']:.6f} |"
+            for name, s in report["baselines"].items()
+        ),
+        "",
+        "## The selected algorithm",
+        "",
+        "```",
+        selected["algorithm"].rstrip("\n"),
+        "```",
+        "",
+        f"Chosen on T_select among the latest {len(report['candidates'])} improvements of the best.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def summary(run_dir: str | os.PathLike[str]) -> str:
+    """A text summary of a run directory (for ``automl-zero show``), finished or not."""
+    path = Path(run_dir)
+    if not (path / "config.yaml").is_file():
+        raise RunDirectoryError(f"{str(path)!r} is not a run directory: it has no config.yaml")
+    if (path / "report.md").exists():
+        return (path / "report.md").read_text()
+    config = load_config(path / "config.yaml")
+    progress = read_csv(path / "progress.csv")
+    timeline = read_csv(path / "timeline.csv")
+    lines = [f"# {config.name} (seed {config.seed}): in progress or interrupted, no report yet", ""]
+    if progress:
+        last = progress[-1]
+        lines.append(
+            f"{int(last['individuals']):,} individuals in {float(last['seconds']):.1f} s, "
+            f"best fitness on T_search {float(last['best_fitness']):.6f}, "
+            f"FEC hit rate {float(last['fec_hit_rate']):.1%}"
+        )
+    if timeline:
+        lines += ["", f"Best so far ({timeline[-1]['algorithm']}):", "", "```"]
+        lines.append((path / timeline[-1]["algorithm"]).read_text().rstrip("\n"))
+        lines += ["```"]
+    lines += ["", f"Resume with: automl-zero resume {path}", ""]
+    return "\n".join(lines)
+
+
+def evaluate_file(algorithm_file: str | os.PathLike[str], config: ExperimentConfig) -> dict[str, float]:
+    """Score an algorithm written in the paper's notation on a config's three task sets."""
+    text = Path(algorithm_file).read_text()
+    algorithm = parse(text)
+    algorithm.validate(config.memory)
+    tasks = config.tasks
+    sets = build_task_sets(
+        tasks.search, tasks.select, tasks.final, seed=config.seed, num_select_pairs=tasks.num_select_pairs
+    )
+    return {
+        role: _executor(role_tasks, config.memory, config).evaluate(algorithm)
+        for role, role_tasks in zip(("search", "select", "final"), sets, strict=True)
+    }
+
+
+__all__ = [
+    "CHUNK",
+    "PROGRESS_COLUMNS",
+    "TIMELINE_COLUMNS",
+    "Experiment",
+    "RunDirectoryError",
+    "evaluate_file",
+    "read_csv",
+    "report_markdown",
+    "summary",
+]

@@ -1,0 +1,247 @@
+"""Experiments end to end: the run directory, determinism, checkpoints, resume after a kill, the CLI."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, parse
+from automl_zero.cli import main
+from automl_zero.config import ExperimentConfig, config_from_dict, dump_config
+from automl_zero.experiment import Experiment, RunDirectoryError, read_csv, summary
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def small_config(max_individuals: int = 6000, seed: int = 0, **run: Any) -> ExperimentConfig:
+    """The demo's space on small linear regression tasks: quick, and it improves often."""
+    return config_from_dict(
+        {
+            "name": "small",
+            "seed": seed,
+            "memory": {"scalars": 5, "vectors": 3, "matrices": 1},
+            "tasks": {
+                "search": {"family": "linear_regression", "num_tasks": 4, "num_train": 20, "num_valid": 20},
+                "select": {"num_tasks": 5, "num_train": 50},
+                "final": {"num_tasks": 5, "num_train": 50},
+            },
+            "search_space": {"setup_ops": "demo", "predict_ops": "demo", "learn_ops": "demo", "sizes": [4, 2, 5]},
+            "evolution": {"population_size": 50, "tournament_size": 5},
+            "budget": {"max_individuals": max_individuals},
+            "run": {"checkpoint_every_s": 60, "report_every_s": 0.05, "candidates": 3, **run},
+        }
+    )
+
+
+def timeline(run_dir: Path) -> list[tuple[int, str, str]]:
+    """(individual, fitness, algorithm text) of every discovery."""
+    return [
+        (int(row["individuals"]), row["fitness"], (run_dir / row["algorithm"]).read_text())
+        for row in read_csv(run_dir / "timeline.csv")
+    ]
+
+
+def run_to_end(config: ExperimentConfig, run_dir: Path) -> Experiment:
+    experiment = Experiment.create(config, run_dir)
+    experiment.run()
+    experiment.report()
+    return experiment
+
+
+def test_run_writes_the_run_directory(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    experiment = run_to_end(small_config(), run_dir)
+    for name in ("config.yaml", "progress.csv", "timeline.csv", "checkpoint.npz", "report.json", "report.md"):
+        assert (run_dir / name).is_file(), name
+    progress = read_csv(run_dir / "progress.csv")
+    individuals = [int(row["individuals"]) for row in progress]
+    assert individuals == sorted(individuals) and individuals[-1] == 6000
+    discoveries = timeline(run_dir)
+    assert len(discoveries) >= 2
+    fitnesses = [float(f) for _, f, _ in discoveries]
+    assert fitnesses == sorted(fitnesses) and len(set(fitnesses)) == len(fitnesses)
+    for _, _, text in discoveries:
+        parse(text)  # every discovery is a valid algorithm in the paper's notation
+    report = experiment.report()
+    selected = report["selected"]
+    assert selected["algorithm"] == (run_dir / "best_algorithm.txt").read_text()
+    assert 0.0 <= selected["final"] <= 1.0 and report["individuals"] == 6000
+    assert set(report["baselines"]) == {"linear_regression"}
+    # The selected algorithm really has the reported T_select score: the best among the candidates.
+    assert selected["select"] == max(c["select"] for c in report["candidates"])
+    assert "| evolved" in (run_dir / "report.md").read_text()
+    assert summary(run_dir) == (run_dir / "report.md").read_text()
+
+
+def test_same_config_and_seed_discover_the_same_algorithms(tmp_path: Path) -> None:
+    run_to_end(small_config(), tmp_path / "a")
+    run_to_end(small_config(), tmp_path / "b")
+    run_to_end(small_config(seed=1), tmp_path / "c")
+    assert timeline(tmp_path / "a") == timeline(tmp_path / "b")
+    assert timeline(tmp_path / "a") != timeline(tmp_path / "c")
+
+
+def test_a_resumed_run_equals_an_uninterrupted_one(tmp_path: Path) -> None:
+    run_to_end(small_config(6000), tmp_path / "whole")
+    first = Experiment.create(small_config(3000), tmp_path / "parts")
+    first.run()
+    resumed = Experiment.open(tmp_path / "parts", max_individuals=6000)
+    assert resumed.search.individuals == 3000 and not resumed.finished
+    resumed.run()
+    assert timeline(tmp_path / "parts") == timeline(tmp_path / "whole")
+    for name, array in Experiment.open(tmp_path / "whole").search.state.items():
+        assert np.array_equal(resumed.search.state[name], array), name
+
+
+def test_a_failed_checkpoint_write_keeps_the_previous_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    experiment = Experiment.create(small_config(2000), tmp_path / "run")
+    experiment.run()
+    good = (tmp_path / "run" / "checkpoint.npz").read_bytes()
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise OSError("disk full")
+
+    experiment.search.step(1000)
+    monkeypatch.setattr(np, "savez", broken)
+    with pytest.raises(OSError, match="disk full"):
+        experiment.checkpoint()
+    assert (tmp_path / "run" / "checkpoint.npz").read_bytes() == good
+    monkeypatch.undo()
+    assert Experiment.open(tmp_path / "run").search.individuals == 2000
+
+
+def test_rows_after_the_last_checkpoint_are_dropped_on_resume(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    Experiment.create(small_config(3000), run_dir).run()
+    kept = read_csv(run_dir / "timeline.csv")
+    # A lost session appended rows after the checkpoint, one of them cut short by the kill.
+    with open(run_dir / "timeline.csv", "a") as f:
+        f.write("9.0,3500,0.99,10,discoveries/999999.txt\n4.0,36")
+    with open(run_dir / "progress.csv", "a") as f:
+        f.write("9.0,4000,1.0,0.99,0.5,0.5,1,1,1.0,10\n")
+    experiment = Experiment.open(run_dir)
+    assert read_csv(run_dir / "timeline.csv") == kept
+    assert all(int(row["individuals"]) <= 3000 for row in read_csv(run_dir / "progress.csv"))
+    assert experiment.snapshot.discoveries == len(kept)
+
+
+def test_create_refuses_an_existing_run_and_open_a_non_run(tmp_path: Path) -> None:
+    Experiment.create(small_config(1000), tmp_path / "run")
+    with pytest.raises(RunDirectoryError, match="already holds a run"):
+        Experiment.create(small_config(1000), tmp_path / "run")
+    with pytest.raises(RunDirectoryError, match="not a run directory"):
+        Experiment.open(tmp_path)
+
+
+def _cli_run(config_file: Path, run_dir: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "automl_zero", "run", str(config_file), "--out", str(run_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+
+
+def _wait_for_checkpoints(run_dir: Path, process: subprocess.Popen[str], count: int) -> None:
+    """Wait until the running search has replaced its checkpoint ``count`` times."""
+    seen: set[int] = set()
+    deadline = time.monotonic() + 300
+    while len(seen) < count:
+        assert process.poll() is None, process.stdout.read() if process.stdout else ""
+        assert time.monotonic() < deadline, "no checkpoints"
+        with contextlib.suppress(FileNotFoundError):
+            seen.add((run_dir / "checkpoint.npz").stat().st_mtime_ns)
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_a_run_killed_with_sigkill_resumes_to_the_same_result(tmp_path: Path) -> None:
+    """A real process, killed at an arbitrary moment, resumes from its last checkpoint to the same end."""
+    budget = 1_500_000
+    config = small_config(budget, checkpoint_every_s=0.3, report_every_s=0.5)
+    config_file = tmp_path / "small.yaml"
+    config_file.write_text(dump_config(config))
+    killed = tmp_path / "killed"
+    process = _cli_run(config_file, killed)
+    _wait_for_checkpoints(killed, process, 3)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    resumed = Experiment.open(killed)
+    assert 0 < resumed.search.individuals < budget  # it died mid-run
+    resumed.run()
+    run_to_end(config, tmp_path / "whole")
+    assert timeline(killed) == timeline(tmp_path / "whole")
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_with_a_checkpoint_and_exit_status_130(tmp_path: Path) -> None:
+    config = small_config(50_000_000, checkpoint_every_s=600)
+    config_file = tmp_path / "small.yaml"
+    config_file.write_text(dump_config(config))
+    run_dir = tmp_path / "run"
+    process = _cli_run(config_file, run_dir)
+    deadline = time.monotonic() + 300
+    while not (run_dir / "progress.csv").exists():  # the search has started
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 130, output
+    assert "automl-zero resume" in output
+    experiment = Experiment.open(run_dir)
+    assert experiment.snapshot.status == "interrupted" and experiment.search.individuals > 0
+
+
+def test_cli_evaluate_show_and_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config_file = tmp_path / "small.yaml"
+    config_file.write_text(dump_config(small_config()))
+    algorithm_file = tmp_path / "sgd.txt"
+    algorithm_file.write_text(str(REFERENCE_LINEAR_REGRESSION))
+    assert main(["evaluate", str(algorithm_file), "--config", str(config_file)]) == 0
+    out = capsys.readouterr().out
+    assert "T_search" in out and "T_select" in out and "T_final" in out
+
+    (tmp_path / "bad.yaml").write_text("evolution:\n  populaton_size: 10\n")
+    assert main(["run", str(tmp_path / "bad.yaml"), "--out", str(tmp_path / "never")]) == 2
+    err = capsys.readouterr().err
+    assert "bad.yaml:2" in err and "population_size" in err
+    assert not (tmp_path / "never").exists()  # bad input: nothing written
+
+    (tmp_path / "broken.txt").write_text("def Setup():\n  s2 = frobnicate(s1)\n")
+    assert main(["evaluate", str(tmp_path / "broken.txt"), "--config", str(config_file)]) == 2
+    assert main(["evaluate", str(tmp_path / "missing.txt"), "--config", str(config_file)]) == 2
+    assert main(["show", str(tmp_path)]) == 2
+    assert main(["resume", str(tmp_path / "nothing")]) == 2
+    assert main(["config", "--defaults"]) == 0
+    assert "population_size" in capsys.readouterr().out
+
+
+def test_cli_run_show_and_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config_file = tmp_path / "small.yaml"
+    config_file.write_text(dump_config(small_config(3000)))
+    run_dir = tmp_path / "run"
+    assert main(["run", str(config_file), "--out", str(run_dir), "--max-individuals", "2000"]) == 0
+    assert "T_final" in capsys.readouterr().out
+    assert main(["show", str(run_dir)]) == 0
+    assert "2,000 individuals" in capsys.readouterr().out
+    assert main(["plot", str(run_dir)]) == 0
+    assert sorted(p.name for p in (run_dir / "plots").iterdir()) == [
+        "discoveries.png",
+        "fitness_vs_individuals.png",
+        "fitness_vs_time.png",
+    ]
+    assert main(["run", str(config_file), "--out", str(run_dir)]) == 2  # the directory holds a run
+    # Resuming with a larger budget continues the same run.
+    assert main(["resume", str(run_dir), "--max-individuals", "3000"]) == 0
+    assert Experiment.open(run_dir).search.individuals == 3000
