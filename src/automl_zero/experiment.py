@@ -139,6 +139,14 @@ def _size(algorithm: Algorithm) -> int:
     return len(algorithm.setup) + len(algorithm.predict) + len(algorithm.learn)
 
 
+def config_task_sets(config: ExperimentConfig) -> TaskSets:
+    """T_search, T_select and T_final of a config."""
+    tasks = config.tasks
+    return build_task_sets(
+        tasks.search, tasks.select, tasks.final, seed=config.seed, num_select_pairs=tasks.num_select_pairs
+    )
+
+
 def _executor(tasks: Sequence[Task], memory: MemorySize, config: ExperimentConfig) -> CompiledExecutor:
     return CompiledExecutor(
         tasks,
@@ -167,10 +175,7 @@ class Experiment:
     def __init__(self, config: ExperimentConfig, run_dir: str | os.PathLike[str], task_sets: TaskSets | None = None):
         self.config = config
         self.run_dir = Path(run_dir)
-        tasks = config.tasks
-        self.task_sets = task_sets or build_task_sets(
-            tasks.search, tasks.select, tasks.final, seed=config.seed, num_select_pairs=tasks.num_select_pairs
-        )
+        self.task_sets = task_sets or config_task_sets(config)
         initial = None
         if config.initial_algorithm is not None:
             initial = parse(Path(config.initial_algorithm).read_text())
@@ -201,10 +206,7 @@ class Experiment:
                 "or choose another --out directory"
             )
         # Build the tasks before writing anything, so that bad input leaves no directory behind.
-        tasks = config.tasks
-        sets = build_task_sets(
-            tasks.search, tasks.select, tasks.final, seed=config.seed, num_select_pairs=tasks.num_select_pairs
-        )
+        sets = config_task_sets(config)
         path.mkdir(parents=True, exist_ok=True)
         (path / "discoveries").mkdir(exist_ok=True)
         _atomic_write_text(path / "config.yaml", dump_config(config))
@@ -488,10 +490,7 @@ def evaluate_file(algorithm_file: str | os.PathLike[str], config: ExperimentConf
     text = Path(algorithm_file).read_text()
     algorithm = parse(text)
     algorithm.validate(config.memory)
-    tasks = config.tasks
-    sets = build_task_sets(
-        tasks.search, tasks.select, tasks.final, seed=config.seed, num_select_pairs=tasks.num_select_pairs
-    )
+    sets = config_task_sets(config)
     return {
         role: _executor(role_tasks, config.memory, config).evaluate(algorithm)
         for role, role_tasks in zip(("search", "select", "final"), sets, strict=True)
@@ -504,6 +503,7 @@ __all__ = [
     "TIMELINE_COLUMNS",
     "Experiment",
     "RunDirectoryError",
+    "config_task_sets",
     "evaluate_file",
     "read_csv",
     "report_markdown",

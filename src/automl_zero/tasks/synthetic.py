@@ -59,17 +59,22 @@ def linear_regression_tasks(
         x = rng.standard_normal((num_train + num_valid, num_features))
         y = x @ w
         tasks.append(
-            Task(
-                x[:num_train],
-                y[:num_train],
-                x[num_train:],
-                y[num_train:],
-                num_epochs=num_epochs,
-                eval_type=EvalType.RMS,
-                name=f"linear_regression(seed={seed}, index={i}, F={num_features})",
-            )
+            _split_task(x, y, num_train, num_epochs, f"linear_regression(seed={seed}, index={i}, F={num_features})")
         )
     return tasks
+
+
+def _split_task(x: np.ndarray, y: np.ndarray, num_train: int, num_epochs: int, name: str) -> Task:
+    """A regression task: the first ``num_train`` examples train, the rest validate."""
+    return Task(
+        x[:num_train],
+        y[:num_train],
+        x[num_train:],
+        y[num_train:],
+        num_epochs=num_epochs,
+        eval_type=EvalType.RMS,
+        name=name,
+    )
 
 
 def _task_key(seed: int | Sequence[int]) -> list[int]:
@@ -207,17 +212,8 @@ def teacher_net_tasks(
         rng = np.random.default_rng([_TEACHER_NET_SALT, *key, i, _DATA_STREAM])
         x = rng.standard_normal((num_train + num_valid, num_features))
         y = np.maximum(x @ w1.T, 0.0) @ w2
-        tasks.append(
-            Task(
-                x[:num_train],
-                y[:num_train],
-                x[num_train:],
-                y[num_train:],
-                num_epochs=num_epochs,
-                eval_type=EvalType.RMS,
-                name=f"teacher_net(seed={seed}, index={i}, F={num_features}, H={len(w2)})",
-            )
-        )
+        name = f"teacher_net(seed={seed}, index={i}, F={num_features}, H={len(w2)})"
+        tasks.append(_split_task(x, y, num_train, num_epochs, name))
     return tasks
 
 
