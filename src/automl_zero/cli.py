@@ -200,6 +200,89 @@ def _config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _read_algorithm(path: str) -> Any:
+    from automl_zero.algorithm import parse
+
+    file = Path(path)
+    if not file.is_file():
+        raise ValueError(f"algorithm file {path!r} does not exist")
+    try:
+        return parse(file.read_text())
+    except ValueError as error:
+        raise ValueError(f"{path}: {error}") from error
+
+
+def _select_executor(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The config and an executor over its T_select (where the paper analyses and tunes)."""
+    from automl_zero.config import load_config
+    from automl_zero.experiment import config_task_sets, executor_for
+
+    config = load_config(args.config)
+    sets = config_task_sets(config)
+    return config, executor_for(sets.select, config.memory, config)
+
+
+def _simplify(args: argparse.Namespace) -> int:
+    from automl_zero.analysis.simplify import memory_needed, simplify
+
+    algorithm = _read_algorithm(args.file)
+    simple = simplify(algorithm, multiclass=args.multiclass)
+    before = sum(len(c) for _, c in algorithm.components())
+    after = sum(len(c) for _, c in simple.components())
+    print(simple, end="")
+    memory = memory_needed(simple, multiclass=args.multiclass)
+    print(
+        f"# {before} -> {after} instructions; needs S={memory.scalars} V={memory.vectors} M={memory.matrices}",
+        file=sys.stderr,
+    )
+    if args.out:
+        Path(args.out).write_text(str(simple))
+    return 0
+
+
+def _ablate(args: argparse.Namespace) -> int:
+    from automl_zero.analysis.ablate import ablate, knock_in
+
+    algorithm = _read_algorithm(args.file)
+    config, executor = _select_executor(args)
+    algorithm.validate(config.memory)
+    result = ablate(algorithm, executor, threshold=args.threshold)
+    print(f"Knock-outs on T_select ({len(executor.tasks)} tasks); * marks changes above {args.threshold}:")
+    print(result.table())
+    for spec in args.knock_in or []:
+        component, position, text = _knock_in_spec(spec)
+        before, after = knock_in(algorithm, component, position, text, executor)
+        print(f"knock-in {component}[{position}] {text!r}: {before:.6f} -> {after:.6f} ({after - before:+.6f})")
+    return 0
+
+
+def _knock_in_spec(spec: str) -> tuple[str, int, str]:
+    parts = spec.split(":", 2)
+    if len(parts) != 3 or not parts[1].strip().isdigit():
+        raise ValueError(f"--knock-in takes COMPONENT:POSITION:INSTRUCTION (e.g. 'learn:2:v1 = v1 + v2'), got {spec!r}")
+    return parts[0].strip().lower(), int(parts[1]), parts[2].strip()
+
+
+def _tune(args: argparse.Namespace) -> int:
+    from automl_zero.analysis.tune import constants, tune
+
+    algorithm = _read_algorithm(args.file)
+    config, executor = _select_executor(args)
+    algorithm.validate(config.memory)
+    result = tune(algorithm, executor, trials=args.trials, method=args.method, seed=args.seed, scale=args.scale)
+    found = constants(algorithm)
+    tuned = constants(result.algorithm)
+    print(f"T_select fitness: {result.before:.6f} -> {result.after:.6f} after {result.trials} trials ({args.method})")
+    for old, new in zip(found, tuned, strict=True):
+        if old.value != new.value:
+            print(f"  {old.description}: {old.value!r} -> {new.value!r}")
+    print(result.algorithm, end="")
+    out = Path(args.out) if args.out else Path(args.file).with_suffix(".tuned.txt")
+    out.write_text(str(result.algorithm))
+    print(f"tuned algorithm written to {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the command-line parser."""
     parser = argparse.ArgumentParser(
@@ -288,6 +371,52 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("file", nargs="?", help="a YAML config to validate and print resolved")
     config.add_argument("--defaults", action="store_true", help="print the full documented schema")
     config.set_defaults(handler=_config)
+
+    simplify = commands.add_parser(
+        "simplify",
+        help="remove what cannot affect a prediction and renumber addresses",
+        description="Drop dead code, overwritten values, no-ops and Setup writes that change nothing; renumber "
+        "addresses canonically (s0, s1, v0 keep their roles); print the result in the paper's notation. The "
+        "simplified algorithm has exactly the same fitness on every task.",
+    )
+    simplify.add_argument("file", help="algorithm in the paper's notation")
+    simplify.add_argument("--multiclass", action="store_true", help="the prediction is v2 (multiclass tasks)")
+    simplify.add_argument("--out", help="also write the result to this file")
+    simplify.set_defaults(handler=_simplify)
+
+    ablate = commands.add_parser(
+        "ablate",
+        help="knock out each instruction and component, re-score on T_select",
+        description="Remove each instruction in turn (and each whole component function), re-score on the "
+        "config's T_select and print the fitness changes, marking those above --threshold. Simplify first to "
+        "ablate only what matters.",
+    )
+    ablate.add_argument("file", help="algorithm in the paper's notation")
+    ablate.add_argument("--config", required=True, help="YAML config whose T_select and memory to use")
+    ablate.add_argument("--threshold", type=float, default=1e-3, help="a change above this matters (default 1e-3)")
+    ablate.add_argument(
+        "--knock-in",
+        action="append",
+        metavar="COMPONENT:POSITION:INSTRUCTION",
+        help="also insert an instruction, e.g. 'learn:2:v1 = v1 + v2' (repeatable)",
+    )
+    ablate.set_defaults(handler=_ablate)
+
+    tune_parser = commands.add_parser(
+        "tune",
+        help="tune an algorithm's constants on T_select",
+        description="Treat the algorithm's real constants (and random-op parameters) as hyperparameters and "
+        "search them on the config's T_select: 'random' is the paper's random search (log-uniform within "
+        "--scale of each value), 'powell' is scipy's Powell method in log space. Writes the tuned algorithm.",
+    )
+    tune_parser.add_argument("file", help="algorithm in the paper's notation")
+    tune_parser.add_argument("--config", required=True, help="YAML config whose T_select and memory to use")
+    tune_parser.add_argument("--trials", type=_positive(int), default=200, help="evaluations (default 200)")
+    tune_parser.add_argument("--method", choices=("random", "powell"), default="random", help="default random")
+    tune_parser.add_argument("--scale", type=_positive(float), default=10.0, help="random search range factor")
+    tune_parser.add_argument("--seed", type=int, default=0, help="random search seed (default 0)")
+    tune_parser.add_argument("--out", help="where to write the tuned algorithm (default FILE.tuned.txt)")
+    tune_parser.set_defaults(handler=_tune)
     return parser
 
 

@@ -147,7 +147,7 @@ def config_task_sets(config: ExperimentConfig) -> TaskSets:
     )
 
 
-def _executor(tasks: Sequence[Task], memory: MemorySize, config: ExperimentConfig) -> CompiledExecutor:
+def executor_for(tasks: Sequence[Task], memory: MemorySize, config: ExperimentConfig) -> CompiledExecutor:
     return CompiledExecutor(
         tasks,
         memory,
@@ -191,7 +191,7 @@ class Experiment:
         # Rows written after the last checkpoint belong to a session that was lost; drop them.
         _truncate_csv(self.run_dir / "progress.csv", lambda row: int(row["individuals"]) <= individuals)
         self.snapshot.discoveries = _truncate_csv(
-            self.run_dir / "timeline.csv", lambda row: int(row["individuals"]) < max(individuals, 1)
+            self.run_dir / "timeline.csv", lambda row: int(row["individuals"]) < individuals
         )
 
     # -- construction -----------------------------------------------------------------------------
@@ -364,14 +364,14 @@ class Experiment:
         """Select on T_select among the candidates, score on T_final, score the baselines; write the reports."""
         config = self.config
         memory = config.memory
-        select = _executor(self.task_sets.select, memory, config)
+        select = executor_for(self.task_sets.select, memory, config)
         scored = [(select.evaluate(algorithm), name, algorithm) for name, algorithm in self.candidates()]
         if not scored:
             raise RunDirectoryError(f"{str(self.run_dir)!r} has no discoveries yet: run the search first")
         # Highest T_select fitness; on a tie the newest discovery (listed first) wins.
         best_select, best_name, best = max(scored, key=lambda item: item[0])
-        final = _executor(self.task_sets.final, memory, config).evaluate(best)
-        search_fitness = _executor(self.task_sets.search, memory, config).evaluate(best)
+        final = executor_for(self.task_sets.final, memory, config).evaluate(best)
+        search_fitness = executor_for(self.task_sets.search, memory, config).evaluate(best)
         baselines = {}
         for name in config.run.baselines:
             algorithm, needs = baseline(name)
@@ -379,9 +379,9 @@ class Experiment:
                 max(needs.scalars, memory.scalars), max(needs.vectors, memory.vectors), max(needs.matrices, 1)
             )
             baselines[name] = {
-                "search": _executor(self.task_sets.search, use, config).evaluate(algorithm),
-                "select": _executor(self.task_sets.select, use, config).evaluate(algorithm),
-                "final": _executor(self.task_sets.final, use, config).evaluate(algorithm),
+                "search": executor_for(self.task_sets.search, use, config).evaluate(algorithm),
+                "select": executor_for(self.task_sets.select, use, config).evaluate(algorithm),
+                "final": executor_for(self.task_sets.final, use, config).evaluate(algorithm),
             }
         stats = self.search.stats()
         report: dict[str, Any] = {
@@ -492,7 +492,7 @@ def evaluate_file(algorithm_file: str | os.PathLike[str], config: ExperimentConf
     algorithm.validate(config.memory)
     sets = config_task_sets(config)
     return {
-        role: _executor(role_tasks, config.memory, config).evaluate(algorithm)
+        role: executor_for(role_tasks, config.memory, config).evaluate(algorithm)
         for role, role_tasks in zip(("search", "select", "final"), sets, strict=True)
     }
 
@@ -505,6 +505,7 @@ __all__ = [
     "RunDirectoryError",
     "config_task_sets",
     "evaluate_file",
+    "executor_for",
     "read_csv",
     "report_markdown",
     "summary",

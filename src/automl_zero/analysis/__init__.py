@@ -1,0 +1,1 @@
+"""Analysis of evolved algorithms: simplify, ablate, tune constants, export."""

@@ -1,0 +1,287 @@
+"""Simplify an algorithm: drop what cannot affect a prediction, renumber addresses.
+
+Evolved algorithms carry dead code (values never read), overwritten values
+and no-ops, and use addresses scattered over memory. :func:`simplify` keeps
+only the instructions that the compiled liveness analysis
+(:func:`~automl_zero.vm.compiled.live_instructions`) marks live, and renames
+addresses canonically, so that equal programs print equally and run in the
+smallest memory (:func:`memory_needed`).
+
+The result computes exactly the same predictions as the original, on every
+task and with the same random streams: liveness is a fixed point over the
+Predict/Learn loop and knows the evaluation's fixed roles (s0 label, s1
+prediction, v0 features; multiclass v1 and v2), random ops are kept together
+when any of them is live (so each live one sees the same draws), and the
+renaming is one bijection per kind over the whole algorithm (state persists
+across component functions and examples, and an address read before any
+write keeps its zero initial value).
+
+Examples
+--------
+>>> from automl_zero.algorithm import make
+>>> evolved = make(
+...     setup=["s7 = 0.001", "s3 = 0.5"],
+...     predict=["s1 = dot(v0, v4)"],
+...     learn=["s5 = s0 - s1", "s6 = s5 * s7", "v3 = v0 * s6", "v4 = v4 + v3", "m0 = outer(v0, v0)"],
+... )
+>>> print(simplify(evolved), end="")
+def Setup():
+  s2 = 0.001
+def Predict():
+  s1 = dot(v0, v1)
+def Learn():
+  s3 = s0 - s1
+  s4 = s3 * s2
+  v2 = s4 * v0
+  v1 = v1 + v2
+>>> memory_needed(simplify(evolved))
+MemorySize(scalars=5, vectors=3, matrices=1)
+
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from automl_zero.algorithm import (
+    FEATURES_VECTOR,
+    LABEL_SCALAR,
+    LABELS_VECTOR,
+    PREDICTION_SCALAR,
+    PREDICTION_VECTOR,
+    Algorithm,
+    Instruction,
+    MemorySize,
+)
+from automl_zero.ops import OPS, Kind, Op
+from automl_zero.vm.compiled import live_instructions
+from automl_zero.vm.encode import encode
+from automl_zero.vm.reference import Memory, execute
+from automl_zero.vm.rng import SplitMix64
+
+__all__ = ["fixed_addresses", "live_mask", "memory_needed", "renumber", "simplify"]
+
+#: The project's smallest memory (MemorySize's lower bounds): S >= 2, V >= 1, M >= 1.
+_MINIMUM = (2, 1, 1)
+
+
+def fixed_addresses(*, multiclass: bool = False) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
+    """Return the addresses with fixed roles per kind (scalars, vectors, matrices).
+
+    s0 (label), s1 (prediction) and v0 (features); for multiclass tasks also
+    v1 (one-hot label) and v2 (prediction vector). These are never renamed,
+    and no other address is renamed to them.
+    """
+    vectors = {FEATURES_VECTOR}
+    if multiclass:
+        vectors |= {LABELS_VECTOR, PREDICTION_VECTOR}
+    return frozenset({LABEL_SCALAR, PREDICTION_SCALAR}), frozenset(vectors), frozenset()
+
+
+def _slots(instruction: Instruction) -> list[tuple[str, Kind, int]]:
+    """The instruction's addresses in reading order (output, then inputs): ``(field, kind, address)``."""
+    row = instruction.spec
+    slots: list[tuple[str, Kind, int]] = []
+    if row.out is not None:
+        slots.append(("out", row.out, instruction.out))
+    for i, kind in enumerate(row.inputs):
+        slots.append((f"in{i + 1}", kind, (instruction.in1, instruction.in2)[i]))
+    return slots
+
+
+def memory_needed(algorithm: Algorithm, *, multiclass: bool = False) -> MemorySize:
+    """Return the smallest memory in which ``algorithm`` validates.
+
+    Parameters
+    ----------
+    algorithm : Algorithm
+        The algorithm to fit.
+    multiclass : bool
+        Also keep room for v1 and v2, which multiclass tasks use (at least
+        three vectors).
+
+    Returns
+    -------
+    MemorySize
+        One more than the highest address used per kind, and at least the
+        project's minimum (S >= 2, V >= 1, M >= 1).
+
+    Raises
+    ------
+    ValueError
+        If an address is beyond what a MemorySize allows.
+
+    Examples
+    --------
+    >>> from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION
+    >>> memory_needed(REFERENCE_LINEAR_REGRESSION)
+    MemorySize(scalars=5, vectors=3, matrices=1)
+
+    """
+    counts = list(_MINIMUM)
+    if multiclass:
+        counts[Kind.VECTOR] = PREDICTION_VECTOR + 1
+    for _, instructions in algorithm.components():
+        for instruction in instructions:
+            for _, kind, address in _slots(instruction):
+                counts[kind] = max(counts[kind], address + 1)
+    return MemorySize(*counts)
+
+
+def live_mask(algorithm: Algorithm, *, multiclass: bool = False) -> list[bool]:
+    """Return, per instruction (Setup, Predict, Learn in order), whether it can affect a prediction.
+
+    No-ops are never live. See :func:`automl_zero.vm.compiled.live_instructions`.
+
+    Raises
+    ------
+    ValueError
+        If an address is beyond what a MemorySize allows (the analysis uses
+        64-bit masks) or writes s0 or v0.
+
+    """
+    algorithm.validate(memory_needed(algorithm))
+    encoded = encode(algorithm)
+    keep = live_instructions(encoded.ints, *encoded.sizes, multiclass)
+    instructions = algorithm.setup + algorithm.predict + algorithm.learn
+    return [bool(k) and i.op != Op.NO_OP for k, i in zip(keep.tolist(), instructions, strict=True)]
+
+
+def renumber(algorithm: Algorithm, *, multiclass: bool = False) -> Algorithm:
+    """Rename addresses canonically, one bijection per kind over the whole algorithm.
+
+    Fixed-role addresses (:func:`fixed_addresses`) keep their numbers; every
+    other address gets, in order of first appearance (Setup, Predict, Learn;
+    within an instruction its output, then its inputs), the lowest number
+    that is neither a fixed role nor taken. The renamed algorithm computes
+    the same as the original in any memory that holds both.
+
+    Examples
+    --------
+    >>> from automl_zero.algorithm import make
+    >>> print(renumber(make(predict=["s1 = s5 + s3"], learn=["s3 = s0 - s5"])), end="")
+    def Setup():
+    def Predict():
+      s1 = s2 + s3
+    def Learn():
+      s3 = s0 - s2
+
+    """
+    fixed = fixed_addresses(multiclass=multiclass)
+    mapping: tuple[dict[int, int], dict[int, int], dict[int, int]] = ({}, {}, {})
+    next_free = [0, 0, 0]
+
+    def rename(kind: Kind, address: int) -> int:
+        table = mapping[kind]
+        if address in fixed[kind]:
+            return address
+        if address not in table:
+            while next_free[kind] in fixed[kind]:
+                next_free[kind] += 1
+            table[address] = next_free[kind]
+            next_free[kind] += 1
+        return table[address]
+
+    components: list[tuple[Instruction, ...]] = []
+    for _, instructions in algorithm.components():
+        renamed = []
+        for instruction in instructions:
+            fields = {name: rename(kind, address) for name, kind, address in _slots(instruction)}
+            renamed.append(
+                Instruction(
+                    instruction.op,
+                    out=fields.get("out", 0),
+                    in1=fields.get("in1", 0),
+                    in2=fields.get("in2", 0),
+                    data=instruction.data,
+                )
+            )
+        components.append(tuple(renamed))
+    return Algorithm(*components)
+
+
+def simplify(algorithm: Algorithm, *, multiclass: bool = False) -> Algorithm:
+    """Return the algorithm without what cannot affect a prediction, renumbered canonically.
+
+    Removes dead code, overwritten values and no-ops (the instructions that
+    :func:`live_mask` marks not live), then renames addresses with
+    :func:`renumber`. The result gives exactly the same fitness as
+    ``algorithm`` on every task, in any memory that holds both, and
+    ``simplify(simplify(a)) == simplify(a)``. :func:`memory_needed` of the
+    result is the smallest memory for it.
+
+    Parameters
+    ----------
+    algorithm : Algorithm
+        Typically an evolved one.
+    multiclass : bool
+        Simplify for multiclass tasks, where the prediction is v2 (not s1)
+        and v1 holds the one-hot label.
+
+    Returns
+    -------
+    Algorithm
+
+    Raises
+    ------
+    ValueError
+        If an address is beyond what a MemorySize allows or an instruction
+        writes s0 or v0.
+
+    """
+    while True:
+        keep = iter(live_mask(algorithm, multiclass=multiclass))
+        live = Algorithm(*(tuple(i for i in instructions if next(keep)) for _, instructions in algorithm.components()))
+        setup = _without_setup_no_change(live)
+        if setup == live.setup:
+            return renumber(live, multiclass=multiclass)
+        # A dropped write can make the instructions that fed it dead: prune again.
+        algorithm = Algorithm(setup, live.predict, live.learn)
+
+
+#: Feature sizes at which Setup is run to see which of its writes change nothing.
+_PROBE_FEATURES = (3, 5)
+
+
+def _without_setup_no_change(algorithm: Algorithm) -> tuple[Instruction, ...]:
+    """Setup without the instructions that leave memory as it was, whatever F.
+
+    Setup runs once on zeroed memory, so an instruction that reads only
+    values known there (not drawn by a random op) and writes the value its
+    output already holds, e.g. ``v1 = s2 * v1`` while both are still zero,
+    changes nothing and can go. It is checked by running Setup at two
+    feature sizes; random ops and what depends on them are never dropped.
+    """
+    size = memory_needed(algorithm)
+    drop: set[int] = set(range(len(algorithm.setup)))
+    for num_features in _PROBE_FEATURES:
+        memory = Memory(size, num_features)
+        rng = SplitMix64(0, 0)
+        unknown: set[tuple[Kind, int]] = set()
+        with np.errstate(all="ignore"):
+            for position, instruction in enumerate(algorithm.setup):
+                row = OPS[instruction.op]
+                inputs = list(zip(row.inputs, (instruction.in1, instruction.in2), strict=False))
+                output = (row.out, instruction.out) if row.out is not None else None
+                before = _value(memory, output)
+                execute(instruction, memory, rng)
+                if output is None:
+                    continue
+                if row.random or any(i in unknown for i in inputs):
+                    unknown.add(output)
+                    drop.discard(position)
+                    continue
+                if not row.partial_write:  # a whole new value from known inputs is known
+                    unknown.discard(output)
+                after = _value(memory, output)
+                if not np.array_equal(before, after, equal_nan=True):
+                    drop.discard(position)
+    return tuple(i for k, i in enumerate(algorithm.setup) if k not in drop)
+
+
+def _value(memory: Memory, slot: tuple[Kind, int] | None) -> np.ndarray:
+    if slot is None:
+        return np.zeros(0)
+    kind, address = slot
+    store = (memory.s, memory.v, memory.m)[kind]
+    return np.array(store[address], copy=True)

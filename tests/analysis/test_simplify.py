@@ -1,0 +1,310 @@
+"""Simplification keeps every fitness exactly, renumbers canonically and is idempotent."""
+
+from __future__ import annotations
+
+from textwrap import dedent
+
+import numpy as np
+import pytest
+
+from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, Algorithm, MemorySize, make, parse
+from automl_zero.analysis.simplify import fixed_addresses, live_mask, memory_needed, renumber, simplify
+from automl_zero.baselines import BASELINES, baseline, logistic_regression
+from automl_zero.mutation import random_algorithm
+from automl_zero.ops import ALL_OPS, OPS, Op
+from automl_zero.tasks import linear_regression_tasks, teacher_net_tasks
+from automl_zero.tasks.base import EvalType, Task
+from automl_zero.vm.compiled import CompiledExecutor
+
+RANDOM_OPS = tuple(row.op for row in OPS if row.random)
+
+
+def classification_tasks(num_tasks: int, num_features: int, seed: int, multiclass: bool = False) -> list[Task]:
+    """Gaussian inputs, labels from a random linear teacher: binary (or 3-class)."""
+    rng = np.random.default_rng(seed)
+    tasks = []
+    for i in range(num_tasks):
+        x = rng.standard_normal((30, num_features))
+        if multiclass:
+            y = np.argmax(x @ rng.standard_normal((num_features, 3)), axis=1).astype(float)
+        else:
+            y = (x @ rng.standard_normal(num_features) > 0).astype(float)
+        tasks.append(
+            Task(
+                x[:20],
+                y[:20],
+                x[20:],
+                y[20:],
+                num_epochs=2,
+                eval_type=EvalType.MULTICLASS if multiclass else EvalType.ACCURACY,
+                name=f"c{i}",
+                num_classes=3 if multiclass else 0,
+            )
+        )
+    return tasks
+
+
+TASK_SETS: dict[str, list[Task]] = {
+    "linear_F4": linear_regression_tasks(3, 4, 20, 10, seed=7, num_epochs=2),
+    "teacher_F8": teacher_net_tasks(3, 8, 20, 10, seed=7, num_epochs=2),
+    "binary_F4": classification_tasks(3, 4, seed=11),
+    "binary_F8": classification_tasks(3, 8, seed=12),
+}
+
+
+def random_case(seed: int, min_vectors: int = 2) -> tuple[Algorithm, MemorySize]:
+    """A random algorithm over all ops (random ops drawn more often) in a random memory."""
+    rng = np.random.default_rng(seed)
+    memory = MemorySize(int(rng.integers(2, 9)), int(rng.integers(min_vectors, 7)), int(rng.integers(1, 4)))
+    ops = ALL_OPS + RANDOM_OPS  # random ops twice as likely, so that their streams get tested
+    sizes = (int(rng.integers(0, 6)), int(rng.integers(1, 10)), int(rng.integers(0, 10)))
+    return random_algorithm(rng, memory, sizes, ops, ops, ops), memory
+
+
+def assert_same_fitness(original: Algorithm, simplified: Algorithm, memory: MemorySize, tasks: list[Task]) -> None:
+    for seed in (0, 5):
+        full = CompiledExecutor(tasks, memory, seed=seed, prune=False).task_fitnesses(original).tolist()
+        pruned = CompiledExecutor(tasks, memory, seed=seed)
+        assert pruned.task_fitnesses(simplified).tolist() == full, f"{original}\n->\n{simplified}"
+
+
+NUM_RANDOM = 400
+
+
+@pytest.mark.parametrize("name", sorted(TASK_SETS))
+def test_random_algorithms_keep_exact_fitness(name: str) -> None:
+    tasks = TASK_SETS[name]
+    nontrivial = 0
+    executor = CompiledExecutor(tasks, MemorySize(8, 6, 3))
+    trivial = executor.task_fitnesses(Algorithm()).tolist()
+    for seed in range(NUM_RANDOM):
+        original, memory = random_case(seed)
+        simplified = simplify(original)
+        assert len(simplified) <= len(original)
+        needed = memory_needed(simplified)
+        simplified.validate(needed)
+        original_needs = memory_needed(original)
+        assert needed.scalars <= original_needs.scalars
+        assert needed.vectors <= original_needs.vectors
+        assert needed.matrices <= original_needs.matrices
+        assert all(live_mask(simplified))
+        assert simplify(simplified) == simplified
+        assert_same_fitness(original, simplified, memory, tasks)
+        nontrivial += executor.task_fitnesses(simplified).tolist() != trivial
+    assert nontrivial > NUM_RANDOM // 3  # not only programs that predict a constant 0
+
+
+def test_random_multiclass_algorithms_keep_exact_fitness() -> None:
+    tasks = classification_tasks(3, 4, seed=13, multiclass=True)
+    for seed in range(150):
+        original, memory = random_case(10_000 + seed, min_vectors=3)
+        simplified = simplify(original, multiclass=True)
+        simplified.validate(memory_needed(simplified, multiclass=True))
+        assert memory_needed(simplified, multiclass=True).vectors >= 3
+        assert simplify(simplified, multiclass=True) == simplified
+        assert_same_fitness(original, simplified, memory, tasks)
+
+
+def test_random_streams_are_unchanged() -> None:
+    # The dead draw into s3 comes first in the stream: it must stay so that s2 sees the same value.
+    algorithm = make(
+        setup=["s3 = uniform(0.0, 1.0)", "s6 = gaussian(0.0, 1.0)"],
+        predict=["s5 = s6 * s6", "s1 = dot(v0, v4)", "v3 = gaussian(0.0, 0.1, n_features)"],
+        learn=["v4 = v4 + v3"],
+    )
+    simplified = simplify(algorithm)
+    assert str(simplified) == dedent(
+        """\
+        def Setup():
+          s2 = uniform(0.0, 1.0)
+          s3 = gaussian(0.0, 1.0)
+        def Predict():
+          s1 = dot(v0, v1)
+          v2 = gaussian(0.0, 0.1, n_features)
+        def Learn():
+          v1 = v1 + v2
+        """
+    )
+    assert_same_fitness(algorithm, simplified, MemorySize(7, 5, 1), TASK_SETS["linear_F4"])
+
+
+JUNK_LINEAR_REGRESSION = """
+def Setup():
+  s7 = 0.5            # overwritten in Learn before any read
+  NoOp()
+  s3 = 0.001          # the learning rate
+  v5 = bcast(s7)      # never read
+  m2 = outer(v0, v0)  # never read
+def Predict():
+  s6 = s3 * s3        # dead: s6 is overwritten in Learn
+  s1 = dot(v0, v4)
+  s2 = s1 * s1        # never read
+  NoOp()
+def Learn():
+  s6 = s0 + s0        # overwritten by the next line
+  s6 = s0 - s1
+  s7 = s6 * s3
+  s5 = s7 + s7        # never read
+  v1 = v0 * s7
+  m1 = outer(v1, v1)  # never read
+  v4 = v4 + v1
+  s1 = s6 + s6        # overwritten by Predict before any read
+"""
+
+EXPECTED_LINEAR_REGRESSION = """def Setup():
+  s2 = 0.001
+def Predict():
+  s1 = dot(v0, v1)
+def Learn():
+  s3 = s0 - s1
+  s4 = s3 * s2
+  v2 = s4 * v0
+  v1 = v1 + v2
+"""
+
+
+def test_evolved_linear_regression_simplifies_to_the_reference() -> None:
+    junk = parse(JUNK_LINEAR_REGRESSION)
+    simplified = simplify(junk)
+    assert str(simplified) == EXPECTED_LINEAR_REGRESSION
+    assert simplified == REFERENCE_LINEAR_REGRESSION
+    assert memory_needed(simplified) == MemorySize(5, 3, 1)
+    assert_same_fitness(junk, simplified, MemorySize(8, 6, 3), linear_regression_tasks(2, 4, 200, 20, seed=1))
+
+
+def test_evolved_logistic_regression_simplifies_to_the_baseline() -> None:
+    junk = make(
+        setup=["s9 = 0.05", "s4 = -0.3", "v3[0.5] = 2.0"],
+        predict=["s6 = dot(v0, v7)", "s1 = s6 + s8", "v5 = v3 * v0"],
+        learn=["s6 = s0 - s1", "s6 = s6 * s9", "v2 = s6 * v0", "v7 = v7 + v2", "s8 = s8 + s6", "s4 = s4 + s6"],
+    )
+    expected = make(
+        setup=["s2 = 0.05"],
+        predict=["s3 = dot(v0, v1)", "s1 = s3 + s4"],
+        learn=["s3 = s0 - s1", "s3 = s3 * s2", "v2 = s3 * v0", "v1 = v1 + v2", "s4 = s4 + s3"],
+    )
+    assert simplify(junk) == expected
+    assert simplify(logistic_regression()) == logistic_regression()
+
+
+@pytest.mark.parametrize("name", sorted(BASELINES))
+def test_baselines_keep_their_fitness(name: str) -> None:
+    algorithm, memory = baseline(name)
+    simplified = simplify(algorithm)
+    assert len(simplified) == len(algorithm)  # hand-written: no dead code
+    assert simplify(simplified) == simplified
+    for key in ("linear_F4", "binary_F8"):
+        assert_same_fitness(algorithm, simplified, memory, TASK_SETS[key])
+
+
+def test_read_before_write_addresses_stay_distinct() -> None:
+    # s4 and s7 are never written: both read zero; renaming must not merge them with written ones.
+    algorithm = make(predict=["s5 = s4 + s9", "s1 = s5 - s7", "s9 = s5 * s5"], learn=["s4 = s4 + s0"])
+    simplified = simplify(algorithm)
+    assert str(simplified) == dedent(
+        """\
+        def Setup():
+        def Predict():
+          s2 = s3 + s4
+          s1 = s2 - s5
+          s4 = s2 * s2
+        def Learn():
+          s3 = s3 + s0
+        """
+    )
+    assert_same_fitness(algorithm, simplified, MemorySize(10, 1, 1), TASK_SETS["linear_F4"])
+
+
+def test_fixed_roles_keep_their_numbers() -> None:
+    algorithm = make(
+        setup=["s9 = 0.5", "v7 = bcast(s9)"], predict=["v2 = v7 + v0", "s1 = mean(v2)"], learn=["v7 = v7 + v1"]
+    )
+    assert str(simplify(algorithm)) == dedent(
+        """\
+        def Setup():
+          s2 = 0.5
+          v1 = bcast(s2)
+        def Predict():
+          v2 = v1 + v0
+          s1 = mean(v2)
+        def Learn():
+          v1 = v1 + v3
+        """
+    )
+    # For multiclass tasks v1 (label) and v2 (prediction) are fixed; s1 is not read, so mean(v2) is dead.
+    assert str(simplify(algorithm, multiclass=True)) == dedent(
+        """\
+        def Setup():
+          s2 = 0.5
+          v3 = bcast(s2)
+        def Predict():
+          v2 = v3 + v0
+        def Learn():
+          v3 = v3 + v1
+        """
+    )
+    assert fixed_addresses(multiclass=True) == (frozenset({0, 1}), frozenset({0, 1, 2}), frozenset())
+
+
+def test_unused_prediction_address_is_not_taken() -> None:
+    # Nothing writes s1 (the prediction stays 0); s5 must not become s1.
+    algorithm = make(setup=["s5 = 0.3"], predict=["s5 = s5 * s5"], learn=["s5 = s5 + s0"])
+    assert str(simplify(algorithm)) == "def Setup():\ndef Predict():\ndef Learn():\n"
+    assert str(renumber(algorithm)) == dedent(
+        """\
+        def Setup():
+          s2 = 0.3
+        def Predict():
+          s2 = s2 * s2
+        def Learn():
+          s2 = s2 + s0
+        """
+    )
+
+
+def test_memory_needed() -> None:
+    assert memory_needed(Algorithm()) == MemorySize(2, 1, 1)
+    assert memory_needed(Algorithm(), multiclass=True) == MemorySize(2, 3, 1)
+    assert memory_needed(make(learn=["m4 = outer(v0, v6)", "s9 = norm(m0)"])) == MemorySize(10, 7, 5)
+    with pytest.raises(ValueError, match="scalars"):
+        memory_needed(make(predict=["s1 = s70 + s2"]))
+
+
+def test_no_ops_are_removed() -> None:
+    with_no_ops = make(setup=["NoOp()"], predict=["NoOp()", "s1 = dot(v0, v0)", "NoOp()"], learn=["NoOp()"])
+    assert with_no_ops.setup[0].op == Op.NO_OP
+    assert live_mask(with_no_ops) == [False, False, True, False, False]
+    assert simplify(with_no_ops) == make(predict=["s1 = dot(v0, v0)"])
+
+
+def test_setup_writes_that_change_nothing_are_dropped() -> None:
+    """Setup runs once on zeroed memory: writing zero over zero (or any value over itself) does nothing."""
+    algorithm = make(
+        setup=["s2 = dot(v1, v1)", "v1 = s2 * v0", "v1 = s2 * v1", "s3 = cos(s4)", "s2 = -0.5", "s5 = 0.0"],
+        predict=["s3 = s3 * s2", "s4 = dot(v0, v1)", "s1 = s4 * s3"],
+        learn=["s4 = s1 - s0", "v2 = s4 * v0", "v1 = v2 + v1", "s5 = s5 + s2"],
+    )
+    # cos(0) = 1 writes a new value and stays; the zero writes go; a random op would always stay.
+    assert str(simplify(algorithm)) == dedent(
+        """\
+        def Setup():
+          s2 = cos(s3)
+          s4 = -0.5
+        def Predict():
+          s2 = s2 * s4
+          s3 = dot(v0, v1)
+          s1 = s3 * s2
+        def Learn():
+          s3 = s1 - s0
+          v2 = s3 * v0
+          v1 = v2 + v1
+        """
+    )
+    tasks = linear_regression_tasks(3, 4, 20, 10, seed=5)
+    memory = MemorySize(6, 3, 1)
+    assert (
+        CompiledExecutor(tasks, memory).task_fitnesses(simplify(algorithm)).tolist()
+        == CompiledExecutor(tasks, memory).task_fitnesses(algorithm).tolist()
+    )
+    kept = make(setup=["v1 = uniform(0.0, 0.0, n_features)", "v1 = s2 * v1"], predict=["s1 = dot(v0, v1)"])
+    assert len(simplify(kept).setup) == 2  # depends on a random op: never dropped
