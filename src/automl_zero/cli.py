@@ -283,6 +283,40 @@ def _tune(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from automl_zero.analysis.export import write_python
+    from automl_zero.analysis.simplify import memory_needed
+
+    algorithm = _read_algorithm(args.file)
+    multiclass = args.task == "multiclass"
+    memory = memory_needed(algorithm, multiclass=multiclass)
+    out = Path(args.out) if args.out else Path(args.file).with_suffix(".py")
+    if args.to == "python":
+        write_python(algorithm, memory, out, task=args.task, num_classes=args.num_classes)
+        print(f"wrote {out}: a NumPy-only module with class EvolvedAlgorithm (fit, predict)")
+        return 0
+    estimator = "EvolvedRegressor" if args.task == "regression" else "EvolvedClassifier"
+    options = ', multiclass="native"' if multiclass else ""
+    out.write_text(
+        f'''"""A scikit-learn estimator running an evolved algorithm (written by `automl-zero export`)."""
+
+from automl_zero.algorithm import MemorySize
+from automl_zero.estimator import {estimator}
+
+ALGORITHM = """\\
+{algorithm}"""
+
+
+def make_estimator(epochs: int = 1, seed: int = 0) -> {estimator}:
+    """The estimator: fit(X, y), predict(X), score(X, y); works in Pipeline and cross_val_score."""
+    memory = MemorySize({memory.scalars}, {memory.vectors}, {memory.matrices})
+    return {estimator}(ALGORITHM, memory=memory, epochs=epochs, seed=seed{options})
+'''
+    )
+    print(f"wrote {out}: make_estimator() returns a scikit-learn {estimator}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the command-line parser."""
     parser = argparse.ArgumentParser(
@@ -417,6 +451,20 @@ def build_parser() -> argparse.ArgumentParser:
     tune_parser.add_argument("--seed", type=int, default=0, help="random search seed (default 0)")
     tune_parser.add_argument("--out", help="where to write the tuned algorithm (default FILE.tuned.txt)")
     tune_parser.set_defaults(handler=_tune)
+
+    export = commands.add_parser(
+        "export",
+        help="export an algorithm as a standalone NumPy module or a scikit-learn estimator",
+        description="--to python writes a module that needs only NumPy: a class with setup, predict, learn, "
+        "fit(X, y, epochs) and predict(X), one commented line per instruction, with the VM's exact semantics. "
+        "--to sklearn writes a module whose make_estimator() returns an EvolvedRegressor or EvolvedClassifier.",
+    )
+    export.add_argument("file", help="algorithm in the paper's notation")
+    export.add_argument("--to", choices=("python", "sklearn"), required=True)
+    export.add_argument("--task", choices=("regression", "binary", "multiclass"), default="regression")
+    export.add_argument("--num-classes", type=int, default=0, help="K for --task multiclass")
+    export.add_argument("--out", help="output file (default: FILE with .py)")
+    export.set_defaults(handler=_export)
     return parser
 
 

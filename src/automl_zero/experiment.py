@@ -148,6 +148,7 @@ def config_task_sets(config: ExperimentConfig) -> TaskSets:
 
 
 def executor_for(tasks: Sequence[Task], memory: MemorySize, config: ExperimentConfig) -> CompiledExecutor:
+    """A compiled executor over ``tasks`` with the config's error limit, seed and fitness combination."""
     return CompiledExecutor(
         tasks,
         memory,

@@ -1,0 +1,816 @@
+"""Export an algorithm as a standalone Python module that needs only NumPy.
+
+The generated module holds one class with the algorithm's memory (``s``,
+``v``, ``m``), its three component functions written one NumPy line per
+instruction, and the evaluation harness of SPEC section 3 (``fit``,
+``predict``, ``predict_proba``). Every op is written with exactly the
+reference executor's semantics (:mod:`automl_zero.vm.reference`): reductions
+add their terms one by one in index order, ``sin``/``exp``/``log`` are the C
+library's with IEEE results instead of exceptions, and random ops draw from
+the same SplitMix64 stream. Trained on a task's training examples, the class
+therefore predicts the task's validation examples bit for bit as the
+evaluation does.
+
+Each instruction carries a comment with the paper's notation and a short
+gloss in plain words; fixed roles (s0 = label, s1 = prediction, v0 =
+features; v1 = one-hot label and v2 = prediction vector for multiclass
+tasks) are named where they hold, and an SGD-style update (``v1 = v1 + v2``
+after ``v2 = s4 * v0``) is recognized.
+
+Examples
+--------
+>>> from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, MemorySize
+>>> source = to_python(REFERENCE_LINEAR_REGRESSION, MemorySize(5, 3, 1))
+>>> print([line.strip() for line in source.splitlines() if "self.v[1] = self.v[1]" in line][0])
+self.v[1] = self.v[1] + self.v[2]  # v1 = v1 + v2  (add the update v2 to the weights v1)
+
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from automl_zero.algorithm import (
+    FEATURES_VECTOR,
+    LABEL_SCALAR,
+    LABELS_VECTOR,
+    PREDICTION_SCALAR,
+    PREDICTION_VECTOR,
+    Algorithm,
+    Instruction,
+    MemorySize,
+)
+from automl_zero.ops import Kind, Op
+
+__all__ = ["TASKS", "to_python", "write_python"]
+
+#: Task kinds an exported class can be trained for.
+TASKS = ("regression", "binary", "multiclass")
+
+# ---------------------------------------------------------------------------
+# Op kernels: one line of NumPy per op, with the reference executor's semantics.
+# Placeholders: {o}, {a}, {b} addresses; {d0}, {d1}, {d2} parameters (repr).
+# ---------------------------------------------------------------------------
+
+_F = "self.num_features"
+
+_CODE: dict[Op, tuple[str, tuple[str, ...]]] = {
+    Op.NO_OP: ("pass", ()),
+    Op.SCALAR_SUM_OP: ("self.s[{o}] = self.s[{a}] + self.s[{b}]", ()),
+    Op.SCALAR_DIFF_OP: ("self.s[{o}] = self.s[{a}] - self.s[{b}]", ()),
+    Op.SCALAR_PRODUCT_OP: ("self.s[{o}] = self.s[{a}] * self.s[{b}]", ()),
+    Op.SCALAR_DIVISION_OP: ("self.s[{o}] = self.s[{a}] / self.s[{b}]", ()),
+    Op.SCALAR_ABS_OP: ("self.s[{o}] = abs(self.s[{a}])", ()),
+    Op.SCALAR_RECIPROCAL_OP: ("self.s[{o}] = 1.0 / self.s[{a}]", ()),
+    Op.SCALAR_SIN_OP: ("self.s[{o}] = _sin(self.s[{a}])", ("_sin",)),
+    Op.SCALAR_COS_OP: ("self.s[{o}] = _cos(self.s[{a}])", ("_cos",)),
+    Op.SCALAR_TAN_OP: ("self.s[{o}] = _tan(self.s[{a}])", ("_tan",)),
+    Op.SCALAR_ARCSIN_OP: ("self.s[{o}] = _arcsin(self.s[{a}])", ("_arcsin",)),
+    Op.SCALAR_ARCCOS_OP: ("self.s[{o}] = _arccos(self.s[{a}])", ("_arccos",)),
+    Op.SCALAR_ARCTAN_OP: ("self.s[{o}] = math.atan(self.s[{a}])", ()),
+    Op.SCALAR_EXP_OP: ("self.s[{o}] = _exp(self.s[{a}])", ("_exp",)),
+    Op.SCALAR_LOG_OP: ("self.s[{o}] = _log(self.s[{a}])", ("_log",)),
+    Op.SCALAR_HEAVYSIDE_OP: ("self.s[{o}] = 1.0 if self.s[{a}] >= 0.0 else 0.0", ()),
+    Op.SCALAR_MIN_OP: ("self.s[{o}] = self.s[{b}] if self.s[{b}] < self.s[{a}] else self.s[{a}]", ()),
+    Op.SCALAR_MAX_OP: ("self.s[{o}] = self.s[{b}] if self.s[{a}] < self.s[{b}] else self.s[{a}]", ()),
+    Op.VECTOR_HEAVYSIDE_OP: ("self.v[{o}] = np.where(self.v[{a}] > 0.0, 1.0, 0.0)", ()),
+    Op.MATRIX_HEAVYSIDE_OP: ("self.m[{o}] = np.where(self.m[{a}] > 0.0, 1.0, 0.0)", ()),
+    Op.VECTOR_RECIPROCAL_OP: ("self.v[{o}] = 1.0 / self.v[{a}]", ()),
+    Op.MATRIX_RECIPROCAL_OP: ("self.m[{o}] = 1.0 / self.m[{a}]", ()),
+    Op.VECTOR_ABS_OP: ("self.v[{o}] = np.abs(self.v[{a}])", ()),
+    Op.MATRIX_ABS_OP: ("self.m[{o}] = np.abs(self.m[{a}])", ()),
+    Op.VECTOR_SUM_OP: ("self.v[{o}] = self.v[{a}] + self.v[{b}]", ()),
+    Op.VECTOR_DIFF_OP: ("self.v[{o}] = self.v[{a}] - self.v[{b}]", ()),
+    Op.VECTOR_PRODUCT_OP: ("self.v[{o}] = self.v[{a}] * self.v[{b}]", ()),
+    Op.VECTOR_DIVISION_OP: ("self.v[{o}] = self.v[{a}] / self.v[{b}]", ()),
+    Op.VECTOR_MIN_OP: ("self.v[{o}] = np.where(self.v[{b}] < self.v[{a}], self.v[{b}], self.v[{a}])", ()),
+    Op.VECTOR_MAX_OP: ("self.v[{o}] = np.where(self.v[{a}] < self.v[{b}], self.v[{b}], self.v[{a}])", ()),
+    Op.MATRIX_SUM_OP: ("self.m[{o}] = self.m[{a}] + self.m[{b}]", ()),
+    Op.MATRIX_DIFF_OP: ("self.m[{o}] = self.m[{a}] - self.m[{b}]", ()),
+    Op.MATRIX_PRODUCT_OP: ("self.m[{o}] = self.m[{a}] * self.m[{b}]", ()),
+    Op.MATRIX_DIVISION_OP: ("self.m[{o}] = self.m[{a}] / self.m[{b}]", ()),
+    Op.MATRIX_MIN_OP: ("self.m[{o}] = np.where(self.m[{b}] < self.m[{a}], self.m[{b}], self.m[{a}])", ()),
+    Op.MATRIX_MAX_OP: ("self.m[{o}] = np.where(self.m[{a}] < self.m[{b}], self.m[{b}], self.m[{a}])", ()),
+    Op.SCALAR_VECTOR_PRODUCT_OP: ("self.v[{o}] = self.v[{b}] * self.s[{a}]", ()),
+    Op.SCALAR_MATRIX_PRODUCT_OP: ("self.m[{o}] = self.m[{b}] * self.s[{a}]", ()),
+    Op.SCALAR_BROADCAST_OP: ("self.v[{o}] = self.s[{a}]", ()),
+    Op.VECTOR_COLUMN_BROADCAST_OP: ("self.m[{o}] = self.v[{a}][:, None]", ()),
+    Op.VECTOR_ROW_BROADCAST_OP: ("self.m[{o}] = self.v[{a}][None, :]", ()),
+    Op.VECTOR_INNER_PRODUCT_OP: ("self.s[{o}] = _dot(self.v[{a}], self.v[{b}])", ("_dot",)),
+    Op.VECTOR_OUTER_PRODUCT_OP: ("self.m[{o}] = np.outer(self.v[{a}], self.v[{b}])", ()),
+    Op.MATRIX_VECTOR_PRODUCT_OP: ("self.v[{o}] = _matvec(self.m[{a}], self.v[{b}])", ("_matvec",)),
+    Op.MATRIX_MATRIX_PRODUCT_OP: ("self.m[{o}] = _matmul(self.m[{a}], self.m[{b}])", ("_matmul",)),
+    Op.MATRIX_TRANSPOSE_OP: ("self.m[{o}] = self.m[{a}].T.copy()", ()),
+    Op.VECTOR_NORM_OP: ("self.s[{o}] = _norm(self.v[{a}])", ("_norm",)),
+    Op.MATRIX_NORM_OP: ("self.s[{o}] = _norm(self.m[{a}])", ("_norm",)),
+    Op.MATRIX_COLUMN_NORM_OP: ("self.v[{o}] = [_norm(self.m[{a}][:, j]) for j in range(" + _F + ")]", ("_norm",)),
+    Op.MATRIX_ROW_NORM_OP: ("self.v[{o}] = [_norm(self.m[{a}][i, :]) for i in range(" + _F + ")]", ("_norm",)),
+    Op.VECTOR_MEAN_OP: ("self.s[{o}] = _mean(self.v[{a}])", ("_mean",)),
+    Op.MATRIX_MEAN_OP: ("self.s[{o}] = _mean(self.m[{a}])", ("_mean",)),
+    Op.MATRIX_ROW_MEAN_OP: ("self.v[{o}] = [_mean(self.m[{a}][i, :]) for i in range(" + _F + ")]", ("_mean",)),
+    Op.VECTOR_ST_DEV_OP: ("self.s[{o}] = _std(self.v[{a}])", ("_std",)),
+    Op.MATRIX_ST_DEV_OP: ("self.s[{o}] = _std(self.m[{a}])", ("_std",)),
+    Op.MATRIX_ROW_ST_DEV_OP: ("self.v[{o}] = [_std(self.m[{a}][i, :]) for i in range(" + _F + ")]", ("_std",)),
+    Op.SCALAR_CONST_SET_OP: ("self.s[{o}] = {d0}", ()),
+    Op.VECTOR_CONST_SET_OP: ("self.v[{o}, _index({d0}, " + _F + ")] = {d1}", ("_index",)),
+    Op.MATRIX_CONST_SET_OP: (
+        "self.m[{o}, _index({d0}, " + _F + "), _index({d1}, " + _F + ")] = {d2}",
+        ("_index",),
+    ),
+    Op.SCALAR_UNIFORM_SET_OP: ("self.s[{o}] = self.rng.uniform({d0}, {d1})", ("SplitMix64",)),
+    Op.VECTOR_UNIFORM_SET_OP: ("self.v[{o}] = self.rng.uniform({d0}, {d1}, (" + _F + ",))", ("SplitMix64",)),
+    Op.MATRIX_UNIFORM_SET_OP: (
+        "self.m[{o}] = self.rng.uniform({d0}, {d1}, (" + _F + ", " + _F + "))",
+        ("SplitMix64",),
+    ),
+    Op.SCALAR_GAUSSIAN_SET_OP: ("self.s[{o}] = self.rng.gaussian({d0}, {d1})", ("SplitMix64",)),
+    Op.VECTOR_GAUSSIAN_SET_OP: ("self.v[{o}] = self.rng.gaussian({d0}, {d1}, (" + _F + ",))", ("SplitMix64",)),
+    Op.MATRIX_GAUSSIAN_SET_OP: (
+        "self.m[{o}] = self.rng.gaussian({d0}, {d1}, (" + _F + ", " + _F + "))",
+        ("SplitMix64",),
+    ),
+}
+assert set(_CODE) == set(Op), "every op needs a line of exported code"
+
+# Plain-words description of each op ("{a}", "{b}" name the inputs, roles substituted).
+_WORDS: dict[Op, str] = {
+    Op.NO_OP: "does nothing",
+    Op.SCALAR_SUM_OP: "sum",
+    Op.SCALAR_DIFF_OP: "difference",
+    Op.SCALAR_PRODUCT_OP: "product",
+    Op.SCALAR_DIVISION_OP: "quotient",
+    Op.SCALAR_ABS_OP: "absolute value",
+    Op.SCALAR_RECIPROCAL_OP: "reciprocal",
+    Op.SCALAR_SIN_OP: "sine",
+    Op.SCALAR_COS_OP: "cosine",
+    Op.SCALAR_TAN_OP: "tangent",
+    Op.SCALAR_ARCSIN_OP: "arcsine (NaN outside [-1, 1])",
+    Op.SCALAR_ARCCOS_OP: "arccosine (NaN outside [-1, 1])",
+    Op.SCALAR_ARCTAN_OP: "arctangent",
+    Op.SCALAR_EXP_OP: "exponential",
+    Op.SCALAR_LOG_OP: "natural logarithm (NaN below 0)",
+    Op.SCALAR_HEAVYSIDE_OP: "step: 1 if {a} >= 0, else 0",
+    Op.SCALAR_MIN_OP: "smaller of the two",
+    Op.SCALAR_MAX_OP: "larger of the two",
+    Op.VECTOR_HEAVYSIDE_OP: "elementwise step: 1 where {a} > 0, else 0",
+    Op.MATRIX_HEAVYSIDE_OP: "elementwise step: 1 where {a} > 0, else 0",
+    Op.VECTOR_RECIPROCAL_OP: "elementwise reciprocal",
+    Op.MATRIX_RECIPROCAL_OP: "elementwise reciprocal",
+    Op.VECTOR_ABS_OP: "elementwise absolute value",
+    Op.MATRIX_ABS_OP: "elementwise absolute value",
+    Op.VECTOR_SUM_OP: "elementwise sum",
+    Op.VECTOR_DIFF_OP: "elementwise difference",
+    Op.VECTOR_PRODUCT_OP: "elementwise product",
+    Op.VECTOR_DIVISION_OP: "elementwise quotient",
+    Op.VECTOR_MIN_OP: "elementwise minimum",
+    Op.VECTOR_MAX_OP: "elementwise maximum",
+    Op.MATRIX_SUM_OP: "elementwise sum",
+    Op.MATRIX_DIFF_OP: "elementwise difference",
+    Op.MATRIX_PRODUCT_OP: "elementwise product",
+    Op.MATRIX_DIVISION_OP: "elementwise quotient",
+    Op.MATRIX_MIN_OP: "elementwise minimum",
+    Op.MATRIX_MAX_OP: "elementwise maximum",
+    Op.SCALAR_VECTOR_PRODUCT_OP: "{b} scaled by {a}",
+    Op.SCALAR_MATRIX_PRODUCT_OP: "{b} scaled by {a}",
+    Op.SCALAR_BROADCAST_OP: "every element set to {a}",
+    Op.VECTOR_COLUMN_BROADCAST_OP: "every column is {a}",
+    Op.VECTOR_ROW_BROADCAST_OP: "every row is {a}",
+    Op.VECTOR_INNER_PRODUCT_OP: "dot product of {a} and {b}",
+    Op.VECTOR_OUTER_PRODUCT_OP: "outer product of {a} and {b}",
+    Op.MATRIX_VECTOR_PRODUCT_OP: "matrix {a} times {b}",
+    Op.MATRIX_MATRIX_PRODUCT_OP: "matrix product",
+    Op.MATRIX_TRANSPOSE_OP: "transpose",
+    Op.VECTOR_NORM_OP: "Euclidean norm of {a}",
+    Op.MATRIX_NORM_OP: "Frobenius norm of {a}",
+    Op.MATRIX_COLUMN_NORM_OP: "norm of each column",
+    Op.MATRIX_ROW_NORM_OP: "norm of each row",
+    Op.VECTOR_MEAN_OP: "mean of the elements of {a}",
+    Op.MATRIX_MEAN_OP: "mean of the elements of {a}",
+    Op.MATRIX_ROW_MEAN_OP: "mean of each row",
+    Op.MATRIX_ROW_ST_DEV_OP: "standard deviation of each row",
+    Op.VECTOR_ST_DEV_OP: "standard deviation of the elements of {a}",
+    Op.MATRIX_ST_DEV_OP: "standard deviation of the elements of {a}",
+    Op.SCALAR_CONST_SET_OP: "a constant",
+    Op.VECTOR_CONST_SET_OP: "set one element (index = fraction of the feature size)",
+    Op.MATRIX_CONST_SET_OP: "set one element (indices = fractions of the feature size)",
+    Op.SCALAR_UNIFORM_SET_OP: "uniform random number",
+    Op.VECTOR_UNIFORM_SET_OP: "uniform random numbers",
+    Op.MATRIX_UNIFORM_SET_OP: "uniform random numbers",
+    Op.SCALAR_GAUSSIAN_SET_OP: "Gaussian random number (mean, std)",
+    Op.VECTOR_GAUSSIAN_SET_OP: "Gaussian random numbers (mean, std)",
+    Op.MATRIX_GAUSSIAN_SET_OP: "Gaussian random numbers (mean, std)",
+}
+assert set(_WORDS) == set(Op), "every op needs a gloss"
+
+# Ops whose result is read as "an update" when it is then added to a variable in Learn.
+_PRODUCTS = frozenset(
+    {
+        Op.SCALAR_PRODUCT_OP,
+        Op.SCALAR_VECTOR_PRODUCT_OP,
+        Op.SCALAR_MATRIX_PRODUCT_OP,
+        Op.VECTOR_OUTER_PRODUCT_OP,
+        Op.VECTOR_PRODUCT_OP,
+        Op.MATRIX_PRODUCT_OP,
+    }
+)
+_SUMS = frozenset({Op.SCALAR_SUM_OP, Op.VECTOR_SUM_OP, Op.MATRIX_SUM_OP})
+
+# ---------------------------------------------------------------------------
+# Helpers embedded in the module: name -> (helpers it needs, source).
+# Copies of the reference executor's semantics.
+# ---------------------------------------------------------------------------
+
+
+def _ieee(name: str, function: str, on_error: str) -> tuple[tuple[str, ...], str]:
+    return (
+        (),
+        f'''
+def {name}(x):
+    """``math.{function}`` with an IEEE result instead of an exception."""
+    x = float(x)
+    try:
+        return math.{function}(x)
+    except (ValueError, OverflowError):
+        return {on_error}
+''',
+    )
+
+
+_HELPERS: dict[str, tuple[tuple[str, ...], str]] = {
+    "_sin": _ieee("_sin", "sin", "math.nan"),
+    "_cos": _ieee("_cos", "cos", "math.nan"),
+    "_tan": _ieee("_tan", "tan", "math.nan"),
+    "_arcsin": _ieee("_arcsin", "asin", "math.nan"),
+    "_arccos": _ieee("_arccos", "acos", "math.nan"),
+    "_exp": _ieee("_exp", "exp", "math.inf"),
+    "_log": _ieee("_log", "log", "-math.inf if x == 0.0 else math.nan"),
+    "_sqrt": _ieee("_sqrt", "sqrt", "math.nan"),
+    "_sum": (
+        (),
+        '''
+def _sum(terms):
+    """Add terms one by one, in order, starting from the first (the VM's summation order)."""
+    iterator = iter(terms)
+    total = next(iterator)
+    for term in iterator:
+        total = total + term
+    return np.float64(total)
+''',
+    ),
+    "_dot": (
+        ("_sum",),
+        '''
+def _dot(x, y):
+    """Dot product, summed in index order."""
+    return _sum(x * y)
+''',
+    ),
+    "_matvec": (
+        ("_sum",),
+        '''
+def _matvec(a, x):
+    """Matrix times vector, each row's dot product summed in index order."""
+    return np.array([_sum(a[i] * x) for i in range(len(a))])
+''',
+    ),
+    "_matmul": (
+        ("_sum",),
+        '''
+def _matmul(a, b):
+    """Matrix product, each entry summed in index order."""
+    return np.array([[_sum(a[i, :] * b[:, j]) for j in range(b.shape[1])] for i in range(a.shape[0])])
+''',
+    ),
+    "_norm": (
+        ("_sum", "_sqrt"),
+        '''
+def _norm(values):
+    """Euclidean (Frobenius) norm, summed in row-major order."""
+    flat = values.ravel()
+    return _sqrt(_sum(flat * flat))
+''',
+    ),
+    "_mean": (
+        ("_sum",),
+        '''
+def _mean(values):
+    """Mean of all elements, summed in row-major order."""
+    return _sum(values.ravel()) / np.float64(values.size)
+''',
+    ),
+    "_std": (
+        ("_sum", "_sqrt"),
+        '''
+def _std(values):
+    """Population standard deviation of all elements: sqrt(mean(x * x) - mean(x) ** 2)."""
+    flat = values.ravel()
+    mean = _sum(flat) / np.float64(flat.size)
+    return _sqrt(_sum(flat * flat) / np.float64(flat.size) - mean * mean)
+''',
+    ),
+    "_index": (
+        (),
+        '''
+def _index(fraction, size):
+    """Element index of a fraction of the feature size."""
+    return min(int(fraction * size), size - 1)
+''',
+    ),
+    "_sigmoid": (
+        ("_exp",),
+        '''
+def _sigmoid(x):
+    """1 / (1 + exp(-x))."""
+    return float(np.float64(1.0) / (np.float64(1.0) + np.float64(_exp(-float(x)))))
+''',
+    ),
+    "_softmax": (
+        ("_exp", "_sum"),
+        '''
+def _softmax(values, num_classes):
+    """Softmax of the first num_classes entries, zeros after them (NaN if any input is inf or NaN)."""
+    head = values[:num_classes]
+    top = head[0]
+    for x in head[1:]:
+        if x > top or math.isnan(x):
+            top = x
+    exps = np.array([_exp(float(x) - float(top)) for x in head])
+    total = _sum(exps)
+    out = np.zeros_like(values)
+    out[:num_classes] = exps / total
+    return out
+''',
+    ),
+    "_argmax": (
+        (),
+        '''
+def _argmax(values):
+    """Index of the first largest entry (NaN entries never win)."""
+    best = 0
+    for k in range(1, len(values)):
+        if values[k] > values[best]:
+            best = k
+    return best
+''',
+    ),
+    "SplitMix64": (
+        (),
+        '''
+class SplitMix64:
+    """The random stream of the random ops: SplitMix64, uniform and Box-Muller Gaussian draws."""
+
+    MASK = 0xFFFFFFFFFFFFFFFF
+    GOLDEN_GAMMA = 0x9E3779B97F4A7C15
+
+    def __init__(self, seed, task_index=0):
+        self.state = ((seed & self.MASK) * 0xD1B54A32D192ED03 + (task_index + 1) * self.GOLDEN_GAMMA) & self.MASK
+
+    def next_uniform(self):
+        """A float in [0, 1) with 53 random bits."""
+        self.state = (self.state + self.GOLDEN_GAMMA) & self.MASK
+        z = self.state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & self.MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & self.MASK
+        z ^= z >> 31
+        return (z >> 11) * (1.0 / 9007199254740992.0)
+
+    def _draw(self, draw, size):
+        if size is None:
+            return draw()
+        count = 1
+        for n in size:
+            count *= n
+        return np.array([draw() for _ in range(count)]).reshape(size)  # row-major order
+
+    def uniform(self, low, high, size=None):
+        """low + (high - low) * u, u uniform in [0, 1); an array of the given shape if size is given."""
+        return self._draw(lambda: low + (high - low) * self.next_uniform(), size)
+
+    def gaussian(self, mean, std, size=None):
+        """mean + std * g, g standard normal (Box-Muller, two draws each)."""
+
+        def draw():
+            u1 = self.next_uniform()
+            u2 = self.next_uniform()
+            return mean + std * (math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(6.283185307179586 * u2))
+
+        return self._draw(draw, size)
+''',
+    ),
+}
+_HELPER_ORDER = tuple(_HELPERS)
+
+
+def _with_dependencies(names: set[str]) -> list[str]:
+    """Return ``names`` and every helper they need, in the module's order."""
+    needed: set[str] = set()
+    stack = list(names)
+    while stack:
+        name = stack.pop()
+        if name not in needed:
+            needed.add(name)
+            stack.extend(_HELPERS[name][0])
+    return [name for name in _HELPER_ORDER if name in needed]
+
+
+# ---------------------------------------------------------------------------
+# Glosses
+# ---------------------------------------------------------------------------
+
+
+class _Roles:
+    """What each address holds, as far as the fixed roles and simple patterns tell, within one component."""
+
+    def __init__(self, component: str, task: str, predict_reads: set[tuple[Kind, int]]) -> None:
+        self.component = component
+        self.predict_reads = predict_reads
+        self.names: dict[tuple[Kind, int], str] = {}
+        self.updates: set[tuple[Kind, int]] = set()
+        if component in ("predict", "learn"):
+            self.names[(Kind.VECTOR, FEATURES_VECTOR)] = "the features"
+        if component == "predict" and task != "multiclass":
+            self.names[(Kind.SCALAR, LABEL_SCALAR)] = "0 (no label in Predict)"
+        if component == "learn":
+            if task == "multiclass":
+                self.names[(Kind.VECTOR, LABELS_VECTOR)] = "the one-hot label"
+                self.names[(Kind.VECTOR, PREDICTION_VECTOR)] = "the predicted probabilities"
+            else:
+                self.names[(Kind.SCALAR, LABEL_SCALAR)] = "the label"
+                self.names[(Kind.SCALAR, PREDICTION_SCALAR)] = (
+                    "the predicted probability" if task == "binary" else "the prediction"
+                )
+
+    def name(self, kind: Kind, address: int) -> str:
+        return self.names.get((kind, address), f"{kind.prefix}{address}")
+
+    def gloss(self, instruction: Instruction) -> str:
+        row = instruction.spec
+        inputs = [(kind, (instruction.in1, instruction.in2)[i]) for i, kind in enumerate(row.inputs)]
+        names = [self.name(kind, address) for kind, address in inputs]
+        out = None if row.out is None else (row.out, instruction.out)
+        words = _WORDS[instruction.op].format(a=names[0] if names else "", b=names[1] if len(names) > 1 else "")
+        error_roles = ("the label", "the prediction", "the predicted probability")
+        text = words
+        new_name: str | None = None
+        if instruction.op == Op.SCALAR_DIFF_OP and names[0] == "the label" and names[1] in error_roles[1:]:
+            text = f"error: label - {names[1].removeprefix('the ')}"
+            new_name = "the error"
+        elif instruction.op == Op.SCALAR_DIFF_OP and names[0] in error_roles[1:] and names[1] == "the label":
+            text = f"negative error: {names[0].removeprefix('the ')} - label"
+            new_name = "the negative error"
+        elif instruction.op == Op.VECTOR_DIFF_OP and names == ["the one-hot label", "the predicted probabilities"]:
+            text = "error: one-hot label - predicted probabilities"
+            new_name = "the error vector"
+        elif (
+            self.component == "learn"
+            and instruction.op in _SUMS
+            and out is not None
+            and out in inputs
+            and len(set(inputs)) == 2
+        ):
+            other = inputs[1] if inputs[0] == out else inputs[0]
+            if other in self.updates:
+                target = f"{out[0].prefix}{out[1]}"
+                if out in self.predict_reads:
+                    what = "parameter" if out[0] is Kind.SCALAR else "weights"
+                    target = f"the {what} {target}"
+                text = f"add the update {other[0].prefix}{other[1]} to {target}"
+        elif (
+            any(n != f"{k.prefix}{a}" for n, (k, a) in zip(names, inputs, strict=True))
+            and "{" not in (_WORDS[instruction.op])
+        ):
+            text = f"{words} of {' and '.join(names)}" if len(names) > 1 else f"{words} of {names[0]}"
+        if out is not None:
+            if self.component == "predict" and out == (Kind.SCALAR, PREDICTION_SCALAR):
+                text = f"the prediction: {text}"
+            self.names.pop(out, None)
+            self.updates.discard(out)
+            if new_name is not None:
+                self.names[out] = new_name
+            if self.component == "learn" and instruction.op in _PRODUCTS:
+                self.updates.add(out)
+        return text
+
+
+def _predict_reads(algorithm: Algorithm) -> set[tuple[Kind, int]]:
+    """Addresses that Predict reads."""
+    reads: set[tuple[Kind, int]] = set()
+    for instruction in algorithm.predict:
+        for i, kind in enumerate(instruction.spec.inputs):
+            reads.add((kind, (instruction.in1, instruction.in2)[i]))
+    return reads
+
+
+def _statement(instruction: Instruction) -> tuple[str, tuple[str, ...]]:
+    """Return the line of NumPy for one instruction and the helpers it needs."""
+    template, helpers = _CODE[instruction.op]
+    d0, d1, d2 = (repr(float(x)) for x in instruction.data)
+    code = template.format(o=instruction.out, a=instruction.in1, b=instruction.in2, d0=d0, d1=d1, d2=d2)
+    return code, helpers
+
+
+def _body(
+    instructions: Sequence[Instruction], component: str, task: str, predict_reads: set[tuple[Kind, int]]
+) -> tuple[list[str], set[str]]:
+    """Return the commented lines of one component function and the helpers they use."""
+    roles = _Roles(component, task, predict_reads)
+    lines: list[str] = []
+    helpers: set[str] = set()
+    for instruction in instructions:
+        code, used = _statement(instruction)
+        helpers.update(used)
+        lines.append(f"{code}  # {instruction}  ({roles.gloss(instruction)})")
+    return lines, helpers
+
+
+# ---------------------------------------------------------------------------
+# The module
+# ---------------------------------------------------------------------------
+
+
+def _indent(lines: Sequence[str], level: int) -> str:
+    prefix = "    " * level
+    return "\n".join(prefix + line if line else "" for line in lines)
+
+
+def _harness(task: str, num_classes: int) -> dict[str, str]:
+    """Task-specific pieces of the class: what the harness writes and reads."""
+    if task == "multiclass":
+        return {
+            "before_predict": "self.s[0] = 0.0\nself.v[1] = 0.0  # no label during Predict",
+            "before_learn": ("self.s[0] = 0.0\nself.v[1] = 0.0\nself.v[1, int(y)] = 1.0  # v1 = the one-hot label"),
+            "result": f"self.v[2, :{num_classes}].copy()",
+            "result_doc": f"v2[:{num_classes}], the raw class scores (before the softmax)",
+            "normalize": (
+                f"self.v[2] = _softmax(self.v[2], {num_classes})  # v2 = softmax of its first {num_classes} entries\n"
+                "return abs(1.0 - self.v[2, int(y)])"
+            ),
+        }
+    normalize = "return abs(y - self.s[1])"
+    if task == "binary":
+        normalize = "self.s[1] = _sigmoid(self.s[1])  # s1 = sigmoid(s1), a probability\n" + normalize
+    return {
+        "before_predict": "self.s[0] = 0.0  # no label during Predict",
+        "before_learn": "self.s[0] = y  # s0 = the label",
+        "result": "float(self.s[1])",
+        "result_doc": "s1, the prediction" + (" (a logit, before the sigmoid)" if task == "binary" else ""),
+        "normalize": normalize,
+    }
+
+
+_BATCH_METHODS = {
+    "regression": '''
+def predict(self, X):
+    """Predict a batch: s1 for each row of X (Predict runs on the rows in order, as in validation)."""
+    return self._scores(X)
+''',
+    "binary": '''
+def predict_proba(self, X):
+    """Probabilities [P(class 0), P(class 1)] per row, P(class 1) = sigmoid(s1)."""
+    positive = np.array([_sigmoid(score) for score in self._scores(X)])
+    return np.column_stack([1.0 - positive, positive])
+
+def predict(self, X):
+    """Predicted classes 0/1 per row: 1 where sigmoid(s1) > 0.5."""
+    return (self.predict_proba(X)[:, 1] > 0.5).astype(np.int64)
+''',
+    "multiclass": '''
+def predict_proba(self, X):
+    """Class probabilities per row: softmax of v2's first num_classes entries."""
+    scores = self._scores(X)
+    return np.array([_softmax(row, self.num_classes) for row in scores]).reshape(len(scores), self.num_classes)
+
+def predict(self, X):
+    """Predicted class index per row: the first largest probability."""
+    return np.array([_argmax(row) for row in self.predict_proba(X)], dtype=np.int64)
+''',
+}
+
+_TASK_HELPERS = {"regression": set(), "binary": {"_sigmoid"}, "multiclass": {"_softmax", "_argmax"}}
+
+
+def to_python(
+    algorithm: Algorithm,
+    memory: MemorySize,
+    *,
+    class_name: str = "EvolvedAlgorithm",
+    task: str = "regression",
+    num_classes: int = 0,
+    seed: int = 0,
+) -> str:
+    """Return the source of a standalone module (NumPy only) that runs ``algorithm``.
+
+    The module defines one class, ``class_name``, with:
+
+    - ``__init__(num_features, seed=seed)``: zeroed memory ``s``, ``v``,
+      ``m`` (runs nothing);
+    - ``setup()``, ``predict_step(x)`` and ``learn(x, y)``: the component
+      functions, one line per instruction (``predict_step`` and ``learn``
+      first write the features, and the label, where the evaluation does);
+    - ``fit(X, y, epochs=1, max_abs_error=None)``: zero the memory, run
+      Setup, then per epoch and example exactly the training steps of the
+      evaluation (SPEC section 3), without its validation passes between
+      epochs; with ``max_abs_error`` it stops like the evaluation when an
+      error is NaN or larger, and sets ``stopped_early``;
+    - ``predict(X)`` (and ``predict_proba(X)`` for classification): run
+      Predict on each row in order, as the validation does, then restore the
+      memory, so that each call starts from the trained state.
+
+    Parameters
+    ----------
+    algorithm : Algorithm
+        The algorithm to export.
+    memory : MemorySize
+        Its memory; every address is checked against it.
+    class_name : str
+        Name of the generated class (a Python identifier).
+    task : {"regression", "binary", "multiclass"}
+        How the harness normalizes and reads the prediction: s1 as is,
+        ``sigmoid(s1)``, or the softmax of ``v2[:num_classes]``.
+    num_classes : int
+        K, for ``task="multiclass"`` only (at least 2).
+    seed : int
+        Default seed of the random ops' stream (SplitMix64, stream
+        ``(seed, 0)`` as for the first task of an evaluation).
+
+    Returns
+    -------
+    str
+        Python source.
+
+    Raises
+    ------
+    ValueError
+        On an unknown task, a bad class name or ``num_classes``, or an
+        address out of range for ``memory``.
+
+    """
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+    if not class_name.isidentifier():
+        raise ValueError(f"class_name must be a Python identifier, got {class_name!r}")
+    if task == "multiclass":
+        if not isinstance(num_classes, int) or num_classes < 2:
+            raise ValueError(f"a multiclass export needs num_classes >= 2, got {num_classes!r}")
+        if memory.vectors <= PREDICTION_VECTOR:
+            raise ValueError(
+                f"multiclass needs at least {PREDICTION_VECTOR + 1} vectors (v1 = one-hot label, "
+                f"v2 = prediction), memory has {memory.vectors}"
+            )
+    elif num_classes != 0:
+        raise ValueError("num_classes is only for task='multiclass'")
+    algorithm.validate(memory)
+    seed = int(seed)
+
+    predict_reads = _predict_reads(algorithm)
+    helpers = set(_TASK_HELPERS[task])
+    bodies: dict[str, list[str]] = {}
+    for name, instructions in algorithm.components():
+        lines, used = _body(instructions, name, task, predict_reads)
+        helpers.update(used)
+        bodies[name] = lines
+    random = "SplitMix64" in helpers
+    harness = _harness(task, num_classes)
+
+    def component(lines: list[str], before: str = "") -> str:
+        inner = [*before.splitlines(), *lines] or ["pass"]
+        return _indent(['with np.errstate(all="ignore"):', *("    " + line for line in inner)], 2)
+
+    rng_init = "\n        self.rng = SplitMix64(self.seed)" if random else ""
+    rng_save = "\n        rng_state = self.rng.state" if random else ""
+    rng_restore = "\n            self.rng.state = rng_state" if random else ""
+    helper_source = "".join(_HELPERS[name][1].strip() + "\n\n\n" for name in _with_dependencies(helpers))
+    algorithm_text = textwrap.indent(str(algorithm), "    ")
+    task_words = {
+        "regression": "regression (the prediction is s1)",
+        "binary": "binary classification (P(class 1) = sigmoid(s1))",
+        "multiclass": f"multiclass classification, {num_classes} classes (softmax of v2[:{num_classes}])",
+    }[task]
+    batch = textwrap.indent(_BATCH_METHODS[task], "    ")
+
+    return f'''"""{class_name}: an algorithm found by AutoML-Zero, as plain NumPy.
+
+Generated by automl_zero.analysis.export; needs only NumPy. Task: {task_words}.
+Memory: S={memory.scalars} scalars s, V={memory.vectors} vectors v of size F, M={memory.matrices} matrices m of F x F.
+Fixed roles: s0 = label (0 during Predict), s1 = prediction, v0 = features{
+        "; v1 = one-hot label, v2 = prediction vector" if task == "multiclass" else ""
+    }.
+
+The algorithm in the paper's notation:
+
+{algorithm_text}
+Every line computes exactly what the AutoML-Zero virtual machine computes
+(sums in index order, IEEE results such as inf and NaN instead of
+exceptions), so predictions are bit-identical to its evaluation.
+
+Example::
+
+    model = {class_name}(num_features=X_train.shape[1]).fit(X_train, y_train)
+    y_pred = model.predict(X_test)
+"""
+
+import math
+
+import numpy as np
+
+
+{helper_source}class {class_name}:
+    """The algorithm with its memory; ``fit`` trains it as the AutoML-Zero evaluation does."""
+
+    num_scalars = {memory.scalars}
+    num_vectors = {memory.vectors}
+    num_matrices = {memory.matrices}
+    num_classes = {num_classes}
+
+    def __init__(self, num_features, seed={seed}):
+        self.num_features = int(num_features)
+        self.seed = int(seed)
+        self.s = np.zeros(self.num_scalars)
+        self.v = np.zeros((self.num_vectors, self.num_features))
+        self.m = np.zeros((self.num_matrices, self.num_features, self.num_features)){rng_init}
+        self.stopped_early = False
+
+    def reset(self):
+        """Zero the memory and restart the random stream."""
+        self.s[:] = 0.0
+        self.v[:] = 0.0
+        self.m[:] = 0.0{"" if not random else chr(10) + "        self.rng = SplitMix64(self.seed)"}
+
+    def setup(self):
+        """Setup: run once, on zeroed memory, before training."""
+{component(bodies["setup"])}
+
+    def predict_step(self, x):
+        """Predict for one example: v0 = x, then Predict; return {harness["result_doc"]}."""
+{component(bodies["predict"], "self.v[0] = x  # v0 = the features" + chr(10) + harness["before_predict"])}
+        return {harness["result"]}
+
+    def learn(self, x, y):
+        """Learn from one example: v0 = x and the label, then Learn."""
+{component(bodies["learn"], "self.v[0] = x  # v0 = the features" + chr(10) + harness["before_learn"])}
+
+    def _normalize(self, y):
+        """What the evaluation does between Predict and Learn; return the training error."""
+        with np.errstate(all="ignore"):
+{textwrap.indent(harness["normalize"], " " * 12)}
+
+    def fit(self, X, y, epochs=1, max_abs_error=None):
+        """Zero the memory, run Setup, then train on the examples in order for ``epochs`` passes.
+
+        With ``max_abs_error``, training stops (and ``stopped_early`` is set) at the first
+        example whose error is NaN or larger, as in the evaluation.
+        """
+        X = np.asarray(X, dtype=np.float64)
+        y = np.asarray(y, dtype=np.float64)
+        self.reset()
+        self.stopped_early = False
+        self.setup()
+        for _ in range(epochs):
+            for x, label in zip(X, y):
+                self.predict_step(x)
+                error = self._normalize(label)
+                if max_abs_error is not None and not error <= max_abs_error:
+                    self.stopped_early = True
+                    return self
+                self.learn(x, label)
+        return self
+
+    def _scores(self, X):
+        """Run Predict on each row in order; restore the memory afterwards."""
+        X = np.asarray(X, dtype=np.float64)
+        saved = (self.s.copy(), self.v.copy(), self.m.copy()){rng_save}
+        try:
+            return np.array([self.predict_step(x) for x in X])
+        finally:
+            self.s[:], self.v[:], self.m[:] = saved{rng_restore}
+{batch}'''
+
+
+def write_python(algorithm: Algorithm, memory: MemorySize, path: str | Path, **kwargs: Any) -> Path:
+    """Write :func:`to_python`'s module to ``path`` and return the path.
+
+    Parameters
+    ----------
+    algorithm : Algorithm
+        The algorithm to export.
+    memory : MemorySize
+        Its memory.
+    path : str or Path
+        Where to write (a ``.py`` file); parent folders are created.
+    **kwargs
+        Passed to :func:`to_python` (``class_name``, ``task``,
+        ``num_classes``, ``seed``).
+
+    Returns
+    -------
+    Path
+
+    """
+    path = Path(path)
+    source = to_python(algorithm, memory, **kwargs)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(source, encoding="utf-8")
+    return path

@@ -1,0 +1,602 @@
+"""scikit-learn estimators that train and run an algorithm in the VM.
+
+:class:`EvolvedRegressor` and :class:`EvolvedClassifier` wrap an
+:class:`~automl_zero.algorithm.Algorithm` (an evolved one, or a baseline by
+default). ``fit`` trains it exactly as the evaluation does (SPEC section 3),
+with the reference executor's op kernels
+(:func:`automl_zero.vm.reference.execute`): memory zeroed, Setup once, then
+for each epoch and each training example, in order, ``v0 = x, s0 = 0``,
+Predict, the sigmoid (binary) or softmax (multiclass) of the prediction,
+``v0 = x, s0 = y`` (multiclass: the one-hot label in v1), Learn. Unlike the
+evaluation, training does not stop early (a diverging algorithm gives NaN
+predictions) and does not validate between epochs (the evaluation's
+validation runs Predict, which may change memory that the next epoch sees;
+with one epoch, or a Predict without such writes, this makes no
+difference).
+
+``predict`` runs Predict on the rows of ``X`` in order, starting from the
+fitted memory each call (the fitted state is never changed), as the
+evaluation's validation does; the results equal those of the evaluation and
+of the module :func:`automl_zero.analysis.export.to_python` writes, bit for
+bit. Predict may write memory that the next row reads; the baselines' (and
+most algorithms') Predict does not, and then every row is predicted
+independently of the others.
+
+Examples
+--------
+>>> import numpy as np
+>>> rng = np.random.default_rng(0)
+>>> X = rng.standard_normal((500, 3))
+>>> y = X @ np.array([1.0, -2.0, 0.5]) + 3.0
+>>> model = EvolvedRegressor(epochs=3).fit(X, y)
+>>> bool(model.score(X, y) > 0.99)
+True
+>>> clf = EvolvedClassifier().fit(X, np.where(X[:, 0] > 0, "yes", "no"))
+>>> clf.classes_.tolist(), bool(clf.score(X, np.where(X[:, 0] > 0, "yes", "no")) > 0.95)
+(['no', 'yes'], True)
+
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from automl_zero.algorithm import (
+    FEATURES_VECTOR,
+    LABEL_SCALAR,
+    LABELS_VECTOR,
+    PREDICTION_SCALAR,
+    PREDICTION_VECTOR,
+    Algorithm,
+    Instruction,
+    MemorySize,
+    parse,
+)
+from automl_zero.baselines import LINEAR_MEMORY, logistic_regression
+from automl_zero.ops import Kind
+from automl_zero.tasks.base import EvalType
+from automl_zero.vm.reference import Memory, execute, sigmoid, truncating_softmax
+from automl_zero.vm.rng import SplitMix64
+
+__all__ = ["EvolvedClassifier", "EvolvedRegressor", "MemoryState"]
+
+#: Learning rate of the default algorithms: SGD steps that suit standardized features.
+DEFAULT_REGRESSION_RATE = 0.01
+DEFAULT_CLASSIFICATION_RATE = 0.05
+MULTICLASS_STRATEGIES = ("ovr", "native")
+
+
+@dataclass(frozen=True, eq=False)
+class MemoryState:
+    """A trained memory: scalars ``s[S]``, vectors ``v[V, F]``, matrices ``m[M, F, F]``; the random stream's state."""
+
+    s: np.ndarray
+    v: np.ndarray
+    m: np.ndarray
+    rng_state: int
+
+
+# ---------------------------------------------------------------------------
+# The trainer: the evaluation's harness around the reference executor's kernels.
+# ---------------------------------------------------------------------------
+
+
+def _run(instructions: Sequence[Instruction], memory: Memory, rng: SplitMix64) -> None:
+    for instruction in instructions:
+        execute(instruction, memory, rng)
+
+
+def _load(memory: Memory, x: np.ndarray, label: float | None, mode: EvalType) -> None:
+    """Write what the evaluation provides before Predict (``label`` None) or Learn."""
+    memory.v[FEATURES_VECTOR] = x
+    if mode == EvalType.MULTICLASS:
+        memory.s[LABEL_SCALAR] = 0.0
+        memory.v[LABELS_VECTOR] = 0.0
+        if label is not None:
+            memory.v[LABELS_VECTOR, int(label)] = 1.0
+    else:
+        memory.s[LABEL_SCALAR] = 0.0 if label is None else label
+
+
+def _train(
+    algorithm: Algorithm,
+    size: MemorySize,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    mode: EvalType,
+    num_classes: int,
+    epochs: int,
+    seed: int,
+    task_index: int = 0,
+) -> MemoryState:
+    """Train as the evaluation does (without early stopping) and return the memory."""
+    memory = Memory(size, X.shape[1])
+    rng = SplitMix64(seed, task_index)
+    with np.errstate(all="ignore"):
+        _run(algorithm.setup, memory, rng)
+        for _ in range(epochs):
+            for x, label in zip(X, y, strict=True):
+                _load(memory, x, None, mode)
+                _run(algorithm.predict, memory, rng)
+                if mode == EvalType.MULTICLASS:
+                    memory.v[PREDICTION_VECTOR] = truncating_softmax(memory.v[PREDICTION_VECTOR], num_classes)
+                elif mode == EvalType.ACCURACY:
+                    memory.s[PREDICTION_SCALAR] = sigmoid(memory.s[PREDICTION_SCALAR])
+                _load(memory, x, label, mode)
+                _run(algorithm.learn, memory, rng)
+    return MemoryState(memory.s.copy(), memory.v.copy(), memory.m.copy(), rng.state)
+
+
+def _scores(
+    algorithm: Algorithm, size: MemorySize, state: MemoryState, X: np.ndarray, mode: EvalType, num_classes: int
+) -> np.ndarray:
+    """Run Predict on each row in order from a copy of ``state``: s1 per row, or v2[:K] per row (multiclass)."""
+    memory = Memory(size, X.shape[1])
+    memory.s[:], memory.v[:], memory.m[:] = state.s, state.v, state.m
+    rng = SplitMix64(0)
+    rng.state = state.rng_state
+    out = np.empty((len(X), num_classes)) if mode == EvalType.MULTICLASS else np.empty(len(X))
+    with np.errstate(all="ignore"):
+        for i, x in enumerate(X):
+            _load(memory, x, None, mode)
+            _run(algorithm.predict, memory, rng)
+            out[i] = (
+                memory.v[PREDICTION_VECTOR, :num_classes]
+                if mode == EvalType.MULTICLASS
+                else memory.s[PREDICTION_SCALAR]
+            )
+    return out
+
+
+def _first_argmax(values: np.ndarray) -> int:
+    """Index of the first largest entry; NaN entries never win (the evaluation's argmax)."""
+    best = 0
+    for k in range(1, len(values)):
+        if values[k] > values[best]:
+            best = k
+    return best
+
+
+# ---------------------------------------------------------------------------
+# Parameters
+# ---------------------------------------------------------------------------
+
+
+def _as_algorithm(algorithm: Any) -> Algorithm:
+    if isinstance(algorithm, Algorithm):
+        return algorithm
+    if isinstance(algorithm, str):
+        return parse(algorithm)
+    raise TypeError(
+        f"algorithm must be an Algorithm, its text in the paper's notation or None, got {type(algorithm).__name__}"
+    )
+
+
+def _needed_memory(algorithm: Algorithm, min_vectors: int) -> MemorySize:
+    """The smallest memory that holds every address ``algorithm`` uses."""
+    top = {Kind.SCALAR: PREDICTION_SCALAR, Kind.VECTOR: max(FEATURES_VECTOR, min_vectors - 1), Kind.MATRIX: 0}
+    for _, instructions in algorithm.components():
+        for instruction in instructions:
+            row = instruction.spec
+            slots = [(kind, (instruction.in1, instruction.in2)[i]) for i, kind in enumerate(row.inputs)]
+            if row.out is not None:
+                slots.append((row.out, instruction.out))
+            for kind, address in slots:
+                top[kind] = max(top[kind], address)
+    return MemorySize(top[Kind.SCALAR] + 1, top[Kind.VECTOR] + 1, top[Kind.MATRIX] + 1)
+
+
+def _as_memory(memory: Any, algorithm: Algorithm, default: MemorySize, min_vectors: int) -> MemorySize:
+    if memory is None:
+        size = default
+    elif isinstance(memory, MemorySize):
+        size = memory
+    elif isinstance(memory, (tuple, list)) and len(memory) == 3:
+        size = MemorySize(*(int(n) for n in memory))
+    else:
+        raise TypeError(f"memory must be a MemorySize, a tuple (S, V, M) or None, got {memory!r}")
+    if size.vectors < min_vectors:
+        raise ValueError(
+            f"multiclass needs at least {min_vectors} vectors (v1 = one-hot label, v2 = prediction), "
+            f"memory has {size.vectors}"
+        )
+    algorithm.validate(size)
+    return size
+
+
+def _check_count(name: str, value: Any, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+class _EvolvedBase(BaseEstimator):  # type: ignore[misc]
+    """What the regressor and the classifier share: parameters and the trained algorithm."""
+
+    algorithm_: Algorithm
+    memory_size_: MemorySize
+    n_features_in_: int
+
+    def __init__(
+        self,
+        algorithm: Algorithm | str | None = None,
+        *,
+        memory: MemorySize | None = None,
+        epochs: int = 1,
+        seed: int = 0,
+    ) -> None:
+        self.algorithm = algorithm
+        self.memory = memory
+        self.epochs = epochs
+        self.seed = seed
+
+    def _resolve(self, default: Algorithm, min_vectors: int = 0) -> tuple[Algorithm, MemorySize, int, int]:
+        """Validate the parameters; return the algorithm, its memory, the epochs and the seed."""
+        if self.algorithm is None:
+            algorithm, default_memory = default, LINEAR_MEMORY
+        else:
+            algorithm = _as_algorithm(self.algorithm)
+            default_memory = _needed_memory(algorithm, min_vectors)
+        size = _as_memory(self.memory, algorithm, default_memory, min_vectors)
+        epochs = _check_count("epochs", self.epochs, 1)
+        if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral):
+            raise ValueError(f"seed must be an integer, got {self.seed!r}")
+        return algorithm, size, epochs, int(self.seed)
+
+
+class EvolvedRegressor(RegressorMixin, _EvolvedBase):  # type: ignore[misc]
+    """A regressor that trains an algorithm as the AutoML-Zero evaluation does.
+
+    Parameters
+    ----------
+    algorithm : Algorithm, str or None
+        The algorithm, or its text in the paper's notation (``def Setup():``
+        ...). None: SGD linear regression with a bias, learning rate 0.01
+        (the program of :func:`automl_zero.baselines.logistic_regression`,
+        which is linear regression with a bias when s1 is not squashed;
+        suited to standardized features).
+    memory : MemorySize, tuple (S, V, M) or None
+        The memory the algorithm runs in. None: the baseline's memory for
+        the default algorithm, else the smallest memory that holds every
+        address the algorithm uses.
+    epochs : int
+        Passes over the training examples, in their order.
+    seed : int
+        Seed of the random ops' stream (stream ``(seed, 0)``, as for the
+        first task of an evaluation).
+
+    Attributes
+    ----------
+    algorithm_ : Algorithm
+        The algorithm that was trained.
+    memory_size_ : MemorySize
+        Its memory size.
+    memory_state_ : MemoryState
+        The trained memory.
+    n_features_in_ : int
+        Number of features seen in ``fit`` (F, the vector size).
+    feature_names_in_ : ndarray of str
+        Names of the features, if ``X`` had string column names.
+
+    See Also
+    --------
+    EvolvedClassifier
+    automl_zero.analysis.export.to_python : the same model as a NumPy-only module.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).standard_normal((300, 4))
+    >>> y = X @ np.array([1.0, 2.0, -1.0, 0.5])
+    >>> text = '''
+    ... def Setup():
+    ...   s2 = 0.05
+    ... def Predict():
+    ...   s1 = dot(v0, v1)
+    ... def Learn():
+    ...   s3 = s0 - s1
+    ...   s3 = s3 * s2
+    ...   v2 = v0 * s3
+    ...   v1 = v1 + v2
+    ... '''
+    >>> model = EvolvedRegressor(text, epochs=3).fit(X, y)
+    >>> model.memory_size_  # the smallest memory that holds its addresses
+    MemorySize(scalars=4, vectors=3, matrices=1)
+    >>> bool(model.score(X, y) > 0.99)
+    True
+
+    """
+
+    memory_state_: MemoryState
+
+    def fit(self, X: Any, y: Any) -> EvolvedRegressor:
+        """Train the algorithm on ``X`` (rows in order) and the targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training examples; the algorithm sees them in this order.
+        y : array-like of shape (n_samples,)
+            Targets (regression) or class labels.
+
+        Returns
+        -------
+        self
+
+        """
+        algorithm, size, epochs, seed = self._resolve(logistic_regression(DEFAULT_REGRESSION_RATE))
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        self.algorithm_ = algorithm
+        self.memory_size_ = size
+        self.memory_state_ = _train(algorithm, size, X, y, mode=EvalType.RMS, num_classes=0, epochs=epochs, seed=seed)
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Return s1 after Predict for each row of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Examples; Predict runs on them in this order.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return _scores(self.algorithm_, self.memory_size_, self.memory_state_, X, EvalType.RMS, 0)
+
+
+class EvolvedClassifier(ClassifierMixin, _EvolvedBase):  # type: ignore[misc]
+    """A classifier that trains an algorithm as the AutoML-Zero evaluation does.
+
+    Two classes use the binary harness: the prediction is ``sigmoid(s1)``,
+    the probability of ``classes_[1]`` (label 1 in s0). More classes use
+    ``multiclass``:
+
+    - ``"ovr"`` (default): one-vs-rest, one binary model per class, each
+      trained with the binary harness on labels 1 (the class) / 0 (the
+      others); its random stream is ``(seed, k)`` for class ``k``. The
+      probabilities are the K sigmoids, normalized to sum to 1.
+    - ``"native"``: the VM's multiclass harness for any number of classes
+      (2 included): the one-hot label in v1 during Learn, the prediction
+      the softmax of ``v2[:K]``; K must not exceed the number of features.
+      Needs an algorithm written for it (there is no default).
+
+    Parameters
+    ----------
+    algorithm : Algorithm, str or None
+        The algorithm or its text. None: logistic regression by SGD with a
+        bias, learning rate 0.05 (:func:`automl_zero.baselines.logistic_regression`).
+    memory : MemorySize, tuple (S, V, M) or None
+        As for :class:`EvolvedRegressor` (native multiclass needs at least
+        3 vectors).
+    epochs : int
+        Passes over the training examples, in their order.
+    seed : int
+        Seed of the random ops' streams.
+    multiclass : {"ovr", "native"}
+        How more than two classes (``"native"``: any number) are learned.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels, sorted.
+    algorithm_ : Algorithm
+    memory_size_ : MemorySize
+    memory_state_ : MemoryState or tuple of MemoryState
+        The trained memory; for one-vs-rest, one per class.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Names of the features, if ``X`` had string column names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> X, y = load_iris(return_X_y=True)
+    >>> order = np.random.default_rng(0).permutation(len(y))  # SGD wants the classes mixed
+    >>> X, y = X[order], y[order]
+    >>> model = make_pipeline(StandardScaler(), EvolvedClassifier(epochs=5)).fit(X, y)
+    >>> bool(model.score(X, y) > 0.8)
+    True
+
+    """
+
+    classes_: np.ndarray
+    memory_state_: MemoryState | tuple[MemoryState, ...]
+    strategy_: str
+
+    def __init__(
+        self,
+        algorithm: Algorithm | str | None = None,
+        *,
+        memory: MemorySize | None = None,
+        epochs: int = 1,
+        seed: int = 0,
+        multiclass: str = "ovr",
+    ) -> None:
+        super().__init__(algorithm, memory=memory, epochs=epochs, seed=seed)
+        self.multiclass = multiclass
+
+    def fit(self, X: Any, y: Any) -> EvolvedClassifier:
+        """Train the algorithm on ``X`` (rows in order) and the class labels ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training examples; the algorithm sees them in this order.
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            On bad parameters, fewer than two classes, or (native) more
+            classes than features.
+
+        """
+        if self.multiclass not in MULTICLASS_STRATEGIES:
+            raise ValueError(f"multiclass must be one of {MULTICLASS_STRATEGIES}, got {self.multiclass!r}")
+        native = self.multiclass == "native"
+        if native and self.algorithm is None:
+            raise ValueError(
+                "multiclass='native' needs an algorithm written for multiclass tasks (one-hot label in v1, "
+                "prediction in v2); there is no default one. Use multiclass='ovr' for the default."
+            )
+        algorithm, size, epochs, seed = self._resolve(
+            logistic_regression(DEFAULT_CLASSIFICATION_RATE), PREDICTION_VECTOR + 1 if native else 0
+        )
+        X, y = validate_data(self, X, y, dtype=np.float64)
+        check_classification_targets(y)
+        classes, labels = np.unique(y, return_inverse=True)
+        n_classes = len(classes)
+        if n_classes < 2:
+            raise ValueError(f"a classifier needs at least 2 classes in y, got 1 class: {classes[0]!r}")
+        if native and n_classes > X.shape[1]:
+            raise ValueError(
+                f"multiclass='native' predicts from v2[:K], so K = {n_classes} classes need at least "
+                f"{n_classes} features, got {X.shape[1]}"
+            )
+        labels = labels.astype(np.float64)
+        self.classes_ = classes
+        self.algorithm_ = algorithm
+        self.memory_size_ = size
+        if native:
+            self.strategy_ = "native"
+            self.memory_state_ = _train(
+                algorithm, size, X, labels, mode=EvalType.MULTICLASS, num_classes=n_classes, epochs=epochs, seed=seed
+            )
+        elif n_classes == 2:
+            self.strategy_ = "binary"
+            self.memory_state_ = _train(
+                algorithm, size, X, labels, mode=EvalType.ACCURACY, num_classes=0, epochs=epochs, seed=seed
+            )
+        else:
+            self.strategy_ = "ovr"
+            self.memory_state_ = tuple(
+                _train(
+                    algorithm,
+                    size,
+                    X,
+                    (labels == k).astype(np.float64),
+                    mode=EvalType.ACCURACY,
+                    num_classes=0,
+                    epochs=epochs,
+                    seed=seed,
+                    task_index=k,
+                )
+                for k in range(n_classes)
+            )
+        return self
+
+    def _raw(self, X: Any) -> np.ndarray:
+        """Raw scores: s1 (n,) for binary, one s1 per class (n, K) for one-vs-rest, v2[:K] (n, K) native."""
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        n_classes = len(self.classes_)
+        if isinstance(self.memory_state_, tuple):
+            columns = [
+                _scores(self.algorithm_, self.memory_size_, state, X, EvalType.ACCURACY, 0)
+                for state in self.memory_state_
+            ]
+            return np.column_stack(columns).reshape(len(X), n_classes)
+        if self.strategy_ == "native":
+            return _scores(self.algorithm_, self.memory_size_, self.memory_state_, X, EvalType.MULTICLASS, n_classes)
+        return _scores(self.algorithm_, self.memory_size_, self.memory_state_, X, EvalType.ACCURACY, 0)
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Raw scores before the sigmoid or softmax.
+
+        Binary: s1, the logit of ``classes_[1]``; one-vs-rest: each class's
+        s1; native: ``v2[:K]`` (two classes: ``v2[1] - v2[0]``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Examples; Predict runs on them in this order.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_classes)
+
+        """
+        raw = self._raw(X)
+        if raw.ndim == 2 and raw.shape[1] == 2:
+            return np.asarray(raw[:, 1] - raw[:, 0])
+        return raw
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, columns in the order of ``classes_``.
+
+        Binary: ``[1 - sigmoid(s1), sigmoid(s1)]``; one-vs-rest: the
+        sigmoids normalized to sum to 1 (all-zero sigmoids give equal
+        probabilities); native: the softmax of ``v2[:K]``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Examples; Predict runs on them in this order.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+
+        """
+        raw = self._raw(X)
+        if self.strategy_ == "native":
+            return np.array([truncating_softmax(row, len(row)) for row in raw]).reshape(raw.shape)
+        positive = np.array([sigmoid(score) for score in raw.ravel()]).reshape(raw.shape)
+        if self.strategy_ == "binary":
+            return np.column_stack([1.0 - positive, positive])
+        total = positive.sum(axis=1, keepdims=True)
+        with np.errstate(all="ignore"):
+            normalized: np.ndarray = positive / np.where(total == 0.0, 1.0, total)
+        return np.where(total == 0.0, 1.0 / raw.shape[1], normalized)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted class labels.
+
+        Binary: ``classes_[1]`` where ``sigmoid(s1) > 0.5``, as the
+        evaluation scores it; otherwise the class of the first largest
+        probability.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Examples; Predict runs on them in this order.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+
+        """
+        probabilities = self.predict_proba(X)
+        if self.strategy_ == "binary":
+            index = (probabilities[:, 1] > 0.5).astype(np.int64)
+        else:
+            index = np.array([_first_argmax(row) for row in probabilities], dtype=np.int64)
+        return np.asarray(self.classes_[index])
+
+    def __sklearn_tags__(self) -> Any:
+        """Tags: a classifier that handles more than two classes."""
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = True
+        return tags

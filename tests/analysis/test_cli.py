@@ -1,0 +1,112 @@
+"""The analysis commands: simplify, ablate, tune, export."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, MemorySize, parse
+from automl_zero.cli import main
+from automl_zero.config import dump_config, load_config
+from automl_zero.tasks import linear_regression_tasks
+
+# Linear regression by SGD with junk: dead code, an overwritten value, a Setup write that changes nothing.
+NOISY = """\
+def Setup():
+  s3 = dot(v1, v1)
+  s2 = 0.001
+def Predict():
+  s3 = s0 * s2
+  s1 = dot(v0, v1)
+def Learn():
+  s3 = s0 - s1
+  s4 = s3 * s2
+  v2 = v0 * s4
+  s4 = s4 * s4
+  v1 = v1 + v2
+"""
+DEMO = Path(__file__).resolve().parents[2] / "configs" / "demo.yaml"
+FAST_SGD = str(REFERENCE_LINEAR_REGRESSION).replace("0.001", "0.01")
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    """The demo's tasks with room for s4 (the reference uses it) and fewer selection tasks."""
+    demo = load_config(DEMO)
+    tasks = dataclasses.replace(demo.tasks, select=dataclasses.replace(demo.tasks.select, num_tasks=10))
+    path = tmp_path / "demo5.yaml"
+    path.write_text(dump_config(dataclasses.replace(demo, memory=MemorySize(5, 3, 1), tasks=tasks)))
+    return path
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "algorithm.txt"
+    path.write_text(text)
+    return path
+
+
+def test_simplify_prints_the_reference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "simple.txt"
+    assert main(["simplify", str(write(tmp_path, NOISY)), "--out", str(out)]) == 0
+    assert capsys.readouterr().out == str(REFERENCE_LINEAR_REGRESSION)
+    assert parse(out.read_text()) == REFERENCE_LINEAR_REGRESSION
+
+
+def test_ablate_marks_every_instruction_of_sgd(
+    tmp_path: Path, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = write(tmp_path, str(REFERENCE_LINEAR_REGRESSION))
+    assert main(["ablate", str(file), "--config", str(config), "--knock-in", "learn:1:s3 = s3 * s3"]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("*")]
+    assert len(rows) == 6 + 3  # six instructions and three components all matter
+    assert "knock-in learn[1]" in out
+    assert main(["ablate", str(file), "--config", str(config), "--knock-in", "learn-one"]) == 2
+    assert main(["ablate", str(file), "--config", str(DEMO)]) == 2  # S=4: the algorithm uses s4
+
+
+def test_tune_improves_a_bad_learning_rate(tmp_path: Path, config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = write(tmp_path, str(REFERENCE_LINEAR_REGRESSION).replace("0.001", "1e-05"))
+    out = tmp_path / "tuned.txt"
+    assert (
+        main(["tune", str(file), "--config", str(config), "--method", "powell", "--trials", "40", "--out", str(out)])
+        == 0
+    )
+    before, after = capsys.readouterr().out.splitlines()[0].split(": ")[1].split(" after")[0].split(" -> ")
+    assert float(after) > float(before) + 0.1
+    assert parse(out.read_text()) != parse(file.read_text())
+
+
+def test_export_python_matches_the_vm_prediction(tmp_path: Path) -> None:
+    file = write(tmp_path, FAST_SGD)
+    module_file = tmp_path / "sgd.py"
+    assert main(["export", str(file), "--to", "python", "--out", str(module_file)]) == 0
+    spec = importlib.util.spec_from_file_location("sgd", module_file)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    task = linear_regression_tasks(1, 4, 2000, 50, seed=3)[0]
+    model = module.EvolvedAlgorithm(4).fit(task.train_x, task.train_y)
+    assert np.abs(model.predict(task.valid_x) - task.valid_y).max() < 0.05  # it learned w
+
+
+def test_export_sklearn_builds_an_estimator(tmp_path: Path) -> None:
+    file = write(tmp_path, FAST_SGD)
+    module_file = tmp_path / "sgd_sklearn.py"
+    assert main(["export", str(file), "--to", "sklearn", "--out", str(module_file)]) == 0
+    spec = importlib.util.spec_from_file_location("sgd_sklearn", module_file)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    task = linear_regression_tasks(1, 4, 2000, 50, seed=3)[0]
+    estimator = module.make_estimator().fit(task.train_x, task.train_y)
+    assert estimator.score(task.valid_x, task.valid_y) > 0.99
+
+
+def test_bad_algorithm_files_exit_2(tmp_path: Path) -> None:
+    assert main(["simplify", str(tmp_path / "missing.txt")]) == 2
+    assert main(["simplify", str(write(tmp_path, "def Setup():\n  s2 = nope(s1)\n"))]) == 2

@@ -1,0 +1,196 @@
+"""scikit-learn estimators over the VM: conventions, pipelines, and agreement with the evaluation."""
+
+from __future__ import annotations
+
+import pickle
+from typing import Any
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_iris, make_classification, make_regression
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, MemorySize, make
+from automl_zero.baselines import LINEAR_MEMORY, baseline, logistic_regression
+from automl_zero.estimator import EvolvedClassifier, EvolvedRegressor, MemoryState
+from automl_zero.tasks.base import EvalType, Task
+from automl_zero.vm.reference import ReferenceExecutor, flip_and_squash
+
+SOFTMAX_REGRESSION = make(
+    setup=["s2 = 0.1"],
+    predict=["v2 = dot(m0, v0)"],
+    learn=["v3 = v1 - v2", "v3 = s2 * v3", "m1 = outer(v3, v0)", "m0 = m0 + m1"],
+)
+
+
+@parametrize_with_checks([EvolvedRegressor(), EvolvedClassifier()])
+def test_sklearn_conventions(estimator: Any, check: Any) -> None:
+    check(estimator)
+
+
+def test_pipeline_and_cross_validation() -> None:
+    X, y = make_regression(n_samples=300, n_features=5, noise=1.0, bias=3.0, random_state=0)
+    X = X * 50.0 + 10.0  # unscaled features: the scaler makes SGD stable
+    scores = cross_val_score(make_pipeline(StandardScaler(), EvolvedRegressor(epochs=5)), X, y / y.std(), cv=3)
+    assert scores.shape == (3,) and scores.min() > 0.95
+    X, y = load_iris(return_X_y=True)
+    order = np.random.default_rng(0).permutation(len(y))
+    scores = cross_val_score(make_pipeline(StandardScaler(), EvolvedClassifier(epochs=5)), X[order], y[order], cv=3)
+    assert scores.shape == (3,) and scores.min() > 0.7  # one-vs-rest linear models on iris
+
+
+def test_get_set_params_round_trip() -> None:
+    estimator = EvolvedClassifier(REFERENCE_LINEAR_REGRESSION, memory=LINEAR_MEMORY, epochs=3, seed=4)
+    params = estimator.get_params()
+    assert params == {
+        "algorithm": REFERENCE_LINEAR_REGRESSION,
+        "memory": LINEAR_MEMORY,
+        "epochs": 3,
+        "seed": 4,
+        "multiclass": "ovr",
+    }
+    other = EvolvedClassifier().set_params(**params)
+    assert other.get_params() == params
+    assert clone(estimator).get_params() == params
+    assert EvolvedRegressor().set_params(epochs=2).epochs == 2
+    assert set(EvolvedRegressor().get_params()) == {"algorithm", "memory", "epochs", "seed"}
+
+
+def regression_data(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 4))
+    return X, X @ rng.standard_normal(4)
+
+
+def test_regressor_matches_the_vm_fitness() -> None:
+    X, y = regression_data()
+    task = Task(X[:300], y[:300], X[300:], y[300:])
+    for algorithm, memory in [(REFERENCE_LINEAR_REGRESSION, MemorySize(5, 3, 1)), baseline("two_layer_network")]:
+        model = EvolvedRegressor(algorithm, memory=memory).fit(task.train_x, task.train_y)
+        errors = task.valid_y - model.predict(task.valid_x)
+        loss = 0.0
+        for error in errors:
+            loss = loss + float(error) * float(error)
+        fitness = flip_and_squash(np.sqrt(loss / len(errors)))
+        assert fitness == ReferenceExecutor([task], memory).evaluate(algorithm)
+        assert isinstance(model.memory_state_, MemoryState)
+        assert model.algorithm_ == algorithm and model.memory_size_ == memory and model.n_features_in_ == 4
+
+
+def test_binary_classifier_matches_the_vm_accuracy() -> None:
+    X, y = regression_data()
+    labels = (y > 0).astype(float)
+    task = Task(X[:300], labels[:300], X[300:], labels[300:], eval_type=EvalType.ACCURACY)
+    algorithm, memory = baseline("logistic_regression")
+    model = EvolvedClassifier(algorithm, memory=memory).fit(task.train_x, task.train_y)
+    accuracy = float(np.mean(model.predict(task.valid_x) == task.valid_y))
+    assert accuracy == pytest.approx(ReferenceExecutor([task], memory).evaluate(algorithm), abs=1e-12)
+    assert accuracy > 0.9
+    # Labels of any type: classes_[1] plays label 1.
+    named = EvolvedClassifier(algorithm, memory=memory).fit(task.train_x, np.where(task.train_y > 0.5, "yes", "no"))
+    assert named.classes_.tolist() == ["no", "yes"]
+    np.testing.assert_array_equal(named.predict(task.valid_x) == "yes", model.predict(task.valid_x) == 1.0)
+    probabilities = model.predict_proba(task.valid_x)
+    np.testing.assert_array_equal(probabilities[:, 1] > 0.5, model.decision_function(task.valid_x) > 0)
+
+
+def test_native_multiclass_matches_the_vm_accuracy() -> None:
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((400, 5))
+    y = np.argmax(X @ rng.standard_normal((5, 3)), axis=1).astype(float)
+    task = Task(X[:300], y[:300], X[300:], y[300:], eval_type=EvalType.MULTICLASS, num_classes=3)
+    model = EvolvedClassifier(SOFTMAX_REGRESSION, multiclass="native").fit(task.train_x, task.train_y)
+    assert model.memory_size_ == MemorySize(3, 4, 2)  # inferred from the addresses it uses
+    accuracy = float(np.mean(model.predict(task.valid_x) == task.valid_y))
+    assert accuracy == ReferenceExecutor([task], model.memory_size_).evaluate(SOFTMAX_REGRESSION)
+    assert accuracy > 0.8
+    probabilities = model.predict_proba(task.valid_x)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(np.argmax(model.decision_function(task.valid_x), axis=1), model.predict(task.valid_x))
+
+
+def test_one_vs_rest_is_one_binary_model_per_class() -> None:
+    X, y = load_iris(return_X_y=True)
+    order = np.random.default_rng(0).permutation(len(y))
+    X, y = StandardScaler().fit_transform(X[order]), y[order]
+    model = EvolvedClassifier(epochs=3).fit(X, y)
+    assert model.strategy_ == "ovr" and isinstance(model.memory_state_, tuple) and len(model.memory_state_) == 3
+    decision = model.decision_function(X)
+    for k in range(3):
+        binary = EvolvedClassifier(epochs=3).fit(X, (y == k).astype(int))
+        np.testing.assert_array_equal(binary.decision_function(X), decision[:, k])
+    np.testing.assert_allclose(model.predict_proba(X).sum(axis=1), 1.0)
+    assert model.score(X, y) > 0.85
+
+
+def test_algorithm_as_text_and_inferred_memory() -> None:
+    X, y = regression_data()
+    from_text = EvolvedRegressor(str(REFERENCE_LINEAR_REGRESSION)).fit(X, y)
+    assert from_text.memory_size_ == MemorySize(5, 3, 1)
+    from_object = EvolvedRegressor(REFERENCE_LINEAR_REGRESSION, memory=(6, 4, 2)).fit(X, y)
+    np.testing.assert_array_equal(from_text.predict(X), from_object.predict(X))
+    assert from_object.memory_size_ == MemorySize(6, 4, 2)
+
+
+def test_default_regressor_learns_a_bias_and_epochs_help() -> None:
+    X, y = regression_data()
+    y = y + 5.0
+    one = EvolvedRegressor().fit(X, y).score(X, y)
+    five = EvolvedRegressor(epochs=5).fit(X, y).score(X, y)
+    assert 0.9 < one < five and five > 0.999
+    assert EvolvedRegressor().fit(X, y).algorithm_ == logistic_regression(0.01)
+
+
+def test_predict_leaves_the_fitted_state_alone_and_pickles() -> None:
+    X, y = regression_data()
+    model = EvolvedRegressor(make(predict=["s2 = s2 + s0", "s3 = uniform(0.0, 1.0)", "s1 = s3 + s2"])).fit(X, y)
+    first = model.predict(X[:5])
+    np.testing.assert_array_equal(model.predict(X[:5]), first)
+    assert len(set(first.tolist())) == 5  # random ops continue the trained stream within a call
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(restored.predict(X[:5]), first)
+
+
+def test_seed_selects_the_random_stream() -> None:
+    X, y = regression_data(50)
+    algorithm = make(setup=["s2 = gaussian(0.0, 1.0)"], predict=["s1 = s2 + s0"])
+    a = EvolvedRegressor(algorithm, seed=1).fit(X, y).predict(X[:1])
+    b = EvolvedRegressor(algorithm, seed=2).fit(X, y).predict(X[:1])
+    assert a[0] != b[0]
+
+
+@pytest.mark.parametrize(
+    ("estimator", "message"),
+    [
+        (EvolvedRegressor(epochs=0), "epochs must be an integer >= 1"),
+        (EvolvedRegressor(seed=1.5), "seed must be an integer"),
+        (EvolvedRegressor("s1 = s0"), "expected 'def Setup"),
+        (EvolvedRegressor(REFERENCE_LINEAR_REGRESSION, memory=MemorySize(4, 3, 1)), "out of range"),
+        (EvolvedClassifier(multiclass="softmax"), "multiclass must be one of"),
+        (EvolvedClassifier(multiclass="native"), "no default"),
+        (EvolvedClassifier(SOFTMAX_REGRESSION, memory=MemorySize(4, 2, 2), multiclass="native"), "3 vectors"),
+    ],
+)
+def test_bad_parameters_fail_in_fit(estimator: Any, message: str) -> None:
+    X, y = make_classification(n_samples=20, n_features=4, random_state=0)
+    with pytest.raises(ValueError, match=message):
+        estimator.fit(X, y)
+
+
+def test_bad_inputs() -> None:
+    X, y = make_classification(
+        n_samples=30, n_features=2, n_informative=2, n_redundant=0, n_classes=3, n_clusters_per_class=1, random_state=0
+    )
+    with pytest.raises(ValueError, match="at least 3 features"):
+        EvolvedClassifier(SOFTMAX_REGRESSION, multiclass="native").fit(X, y)
+    with pytest.raises(ValueError, match="class"):
+        EvolvedClassifier().fit(X, np.zeros(len(X)))
+    with pytest.raises(TypeError, match="algorithm must be"):
+        EvolvedRegressor(algorithm=3).fit(X, y)
+    with pytest.raises(NotFittedError):
+        EvolvedClassifier().predict(X)
