@@ -227,6 +227,17 @@ def test_select_and_final_take_omitted_keys_from_search() -> None:
     assert config.tasks.final is None
 
 
+def test_island_search_sets_take_omitted_keys_from_search() -> None:
+    config = config_from_dict(
+        {"tasks": {"search": {"family": "teacher_net", "num_features": 6}, "island_search": [{"num_tasks": 3}, {}]}}
+    )
+    assert config.tasks.island_search == (
+        TaskSpec(family="teacher_net", num_features=6, num_tasks=3),
+        TaskSpec(family="teacher_net", num_features=6),
+    )
+    assert config_from_dict(config_to_dict(config)) == config
+
+
 # ---------------------------------------------------------------------------
 # Errors: file, line, key and a suggestion
 # ---------------------------------------------------------------------------
@@ -246,6 +257,10 @@ def test_select_and_final_take_omitted_keys_from_search() -> None:
         ),
         ("memory:\n  scalar: 5\n", ":2: memory.scalar: unknown key, did you mean 'scalars'?"),
         ("run: {candidats: 3}\n", ":1: run.candidats: unknown key, did you mean 'candidates'?"),
+        (
+            "tasks:\n  search: {}\n  island_search:\n    - {}\n    - {famly: unit}\n",
+            ":5: tasks.island_search[1].famly: unknown key, did you mean 'family'?",
+        ),
     ],
 )
 def test_misspelt_keys_name_file_line_and_suggestion(tmp_path: Path, text: str, expected: str) -> None:

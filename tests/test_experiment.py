@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import signal
 import subprocess
@@ -16,13 +17,20 @@ import pytest
 
 from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, parse
 from automl_zero.cli import main
-from automl_zero.config import ExperimentConfig, config_from_dict, dump_config
+from automl_zero.config import (
+    BudgetConfig,
+    ExperimentConfig,
+    config_from_dict,
+    config_to_dict,
+    dump_config,
+    load_config,
+)
 from automl_zero.experiment import Experiment, RunDirectoryError, read_csv, summary
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def small_config(max_individuals: int = 6000, seed: int = 0, **run: Any) -> ExperimentConfig:
+def small_config(max_individuals: int = 6000, seed: int = 0, workers: int = 1, **run: Any) -> ExperimentConfig:
     """The demo's space on small linear regression tasks: quick, and it improves often."""
     return config_from_dict(
         {
@@ -38,6 +46,7 @@ def small_config(max_individuals: int = 6000, seed: int = 0, **run: Any) -> Expe
             "evolution": {"population_size": 50, "tournament_size": 5},
             "budget": {"max_individuals": max_individuals},
             "run": {"checkpoint_every_s": 60, "report_every_s": 0.05, "candidates": 3, **run},
+            "islands": {"workers": workers, "migration_interval": 2000, "migrants": 3},
         }
     )
 
@@ -245,3 +254,30 @@ def test_cli_run_show_and_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str
     # Resuming with a larger budget continues the same run.
     assert main(["resume", str(run_dir), "--max-individuals", "3000"]) == 0
     assert Experiment.open(run_dir).search.individuals == 3000
+
+
+@pytest.mark.slow
+def test_islands_in_local_processes_make_one_resumable_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = config_to_dict(small_config(8000))
+    data["tasks"]["island_search"] = [{"family": "teacher_net"}]  # island 1 searches other tasks
+    config_file = tmp_path / "islands.yaml"
+    config_file.write_text(dump_config(config_from_dict(data)))
+    whole = tmp_path / "whole"
+    assert main(["run", str(config_file), "--out", str(whole), "--workers", "2"]) == 0
+    assert "2 islands (local workers), migration every 2,000" in capsys.readouterr().out
+    # Half of the run, then resumed: the same discoveries and the same state as the run that never stopped.
+    config = load_config(whole / "config.yaml")
+    assert config.islands.workers == 2
+    with Experiment.create(dataclasses.replace(config, budget=BudgetConfig(max_individuals=4000)), tmp_path / "p") as e:
+        first, second = e.task_sets.search, e.task_sets.island_search[0]
+        assert first[0].name.startswith("linear_regression") and second[0].name.startswith("teacher_net")
+        e.run()
+        assert e.search.individuals == 4000 and e.search.state["islands/migrations"][0] == 1
+    with Experiment.open(tmp_path / "p", max_individuals=8000) as resumed:
+        resumed.run()
+        assert timeline(tmp_path / "p") == timeline(whole)
+        with Experiment.open(whole) as reference:
+            reference_state = reference.search.state
+        for name, array in reference_state.items():
+            assert np.array_equal(resumed.search.state[name], array), name
+        assert resumed.search.stats()["islands"] == 2

@@ -106,11 +106,23 @@ def _default_out(config_path: str, seed: int) -> Path:
 
 
 def _search(experiment: Any, args: argparse.Namespace) -> int:
-    """Run (or resume) the search with live progress, then write the report."""
+    """Run (or resume) the search with live progress, then write the report; stop the workers."""
+    with experiment:
+        return _search_in(experiment)
+
+
+def _search_in(experiment: Any) -> int:
     from automl_zero.progress import ProgressView
 
     config = experiment.config
     print(f"run directory: {experiment.run_dir}", flush=True)
+    islands = experiment.search.num_islands
+    if islands > 1:
+        print(
+            f"{islands} islands ({config.islands.backend} workers), migration every "
+            f"{config.islands.migration_interval:,} individuals per island",
+            flush=True,
+        )
     for role, tasks in zip(("search", "select", "final"), experiment.task_sets, strict=True):
         from automl_zero.tasks.sets import describe
 
@@ -147,7 +159,15 @@ def _run(args: argparse.Namespace) -> int:
             max_seconds=args.max_seconds if args.max_seconds is not None else budget.max_seconds,
             max_individuals=args.max_individuals if args.max_individuals is not None else budget.max_individuals,
         )
-    config = replace(config, seed=args.seed if args.seed is not None else config.seed, budget=budget)
+    islands = config.islands
+    if args.workers is not None or args.backend is not None or args.address is not None:
+        islands = replace(
+            islands,
+            workers=args.workers if args.workers is not None else islands.workers,
+            backend=args.backend if args.backend is not None else islands.backend,
+            address=args.address if args.address is not None else islands.address,
+        )
+    config = replace(config, seed=args.seed if args.seed is not None else config.seed, budget=budget, islands=islands)
     out = Path(args.out) if args.out else _default_out(args.config, config.seed)
     return _search(Experiment.create(config, out), args)
 
@@ -353,6 +373,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="override the config's seed")
     run.add_argument("--max-seconds", type=_positive(float), help="override budget.max_seconds (search seconds)")
     run.add_argument("--max-individuals", type=_positive(int), help="override budget.max_individuals")
+    run.add_argument(
+        "--workers", type=_positive(int), help="islands, one worker each (default: islands.workers; null = every core)"
+    )
+    run.add_argument("--backend", choices=("local", "ray"), help="local processes (default) or Ray actors")
+    run.add_argument("--address", help="Ray cluster address (with --backend ray); default: start Ray here")
     run.set_defaults(handler=_run)
 
     resume = commands.add_parser(

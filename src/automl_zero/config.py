@@ -45,6 +45,7 @@ from automl_zero.baselines import BASELINES
 from automl_zero.mutation import MutationType
 from automl_zero.ops import ALL_OPS, DEMO_OPS, LEARN_OPS, PREDICT_OPS, SETUP_OPS, Op
 from automl_zero.search.evolution import EvolutionConfig
+from automl_zero.search.islands import BACKENDS, IslandsConfig
 from automl_zero.search.space import DEMO_MUTATIONS, SearchSpace
 from automl_zero.tasks.datasets import DATASETS
 from automl_zero.tasks.sets import FAMILIES, TaskSpec
@@ -168,6 +169,10 @@ class TasksConfig:
     num_select_pairs : int
         Projected binary tasks: class pairs held out for T_select and
         T_final, >= 1.
+    island_search : tuple of TaskSpec
+        Further T_search sets for the island model: island ``k`` searches
+        ``(search, *island_search)[k % n]`` (the paper: half the workers on
+        CIFAR-10, half on MNIST). Keys a spec omits are taken from search.
 
     """
 
@@ -175,6 +180,7 @@ class TasksConfig:
     select: TaskSpec | None = None
     final: TaskSpec | None = None
     num_select_pairs: int = 9
+    island_search: tuple[TaskSpec, ...] = ()
 
     def __post_init__(self) -> None:
         if self.num_select_pairs < 1:
@@ -200,6 +206,8 @@ class ExperimentConfig:
     evolution : EvolutionConfig
     budget : BudgetConfig
     run : RunConfig
+    islands : IslandsConfig
+        Workers (islands), migration and the backend (local processes or Ray).
     initial_algorithm : str, optional
         Path of an algorithm file in the paper's notation
         (:func:`automl_zero.algorithm.parse`); required exactly when
@@ -216,6 +224,7 @@ class ExperimentConfig:
     evolution: EvolutionConfig = field(default_factory=EvolutionConfig)
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     run: RunConfig = field(default_factory=RunConfig)
+    islands: IslandsConfig = field(default_factory=IslandsConfig)
     initial_algorithm: str | None = None
 
     def __post_init__(self) -> None:
@@ -262,6 +271,7 @@ _CHOICES: dict[tuple[type, str], tuple[tuple[str, ...], bool]] = {
     (EvolutionConfig, "initial"): (INITIAL_KINDS, False),
     (EvolutionConfig, "fitness_combination"): (COMBINATIONS, False),
     (RunConfig, "baselines"): (tuple(BASELINES), False),
+    (IslandsConfig, "backend"): (BACKENDS, False),
 }
 
 #: Lower bounds the dataclasses themselves do not check: (class, field) -> (bound, strict).
@@ -289,6 +299,7 @@ _ENUM_WHAT: dict[type[enum.Enum], str] = {Op: "op", MutationType: "mutation type
 _INHERITS: dict[tuple[type, str], str] = {
     (TasksConfig, "select"): "search",
     (TasksConfig, "final"): "search",
+    (TasksConfig, "island_search"): "search",
 }
 
 #: Path fields resolved against the config file's directory.
@@ -471,6 +482,13 @@ class _Reader:
                 inherited = source if isinstance(source, Mapping) else None
             return self.build(tp, value, path, base=base, injected=injected, inherited=inherited)
         if origin is tuple:
+            if len(args) == 2 and args[1] is Ellipsis and dataclasses.is_dataclass(args[0]):
+                if not isinstance(value, list | tuple):
+                    self.fail(path, f"expected a list of sections, got {value!r}")
+                return tuple(
+                    self.convert(item, args[0], (*path, i), owner=owner, kwargs=kwargs, data=data)
+                    for i, item in enumerate(value)
+                )
             return self._tuple(value, args, path, owner, what)
         converted = self._scalar(value, tp, path, what)
         self._check(converted, path, owner)
@@ -780,6 +798,10 @@ _DOCS: dict[tuple[type, str], str] = {
         "projected_binary: class pairs held out from search for T_select and T_final (9 of 45 in the paper). "
         "Integer >= 1."
     ),
+    (TasksConfig, "island_search"): (
+        "Further T_search sets for the island model, a list of task specs (keys each omits are taken from search): "
+        "island k searches [search, *island_search][k mod n]; e.g. half the islands on CIFAR-10, half on MNIST."
+    ),
     (TaskSpec, "family"): (
         f"Task family: {' | '.join(FAMILIES)}. linear_regression: y = w.x; teacher_net: y from a random 2-layer "
         "ReLU network; projected_binary: class pairs of a data set, randomly projected to num_features; "
@@ -868,6 +890,17 @@ _DOCS: dict[tuple[type, str], str] = {
     (RunConfig, "baselines"): (
         f"Hand-designed algorithms scored on the same tasks for the report: a list of {', '.join(BASELINES)}."
     ),
+    (ExperimentConfig, "islands"): (
+        "The island model: W populations in parallel workers exchanging individuals (migration)."
+    ),
+    (IslandsConfig, "workers"): (
+        "W, islands (one worker process or Ray actor each); null: every core. The result is deterministic "
+        "given the seed and W."
+    ),
+    (IslandsConfig, "migration_interval"): "Individuals per island between migrations; 0: no migration.",
+    (IslandsConfig, "migrants"): "How many of its fittest an island sends to a random other island each time.",
+    (IslandsConfig, "backend"): "local (processes on this machine) or ray (pip install 'automl-zero[ray]').",
+    (IslandsConfig, "address"): "Ray cluster address ('auto', 'ray://head:10001'); null starts Ray here.",
 }
 
 

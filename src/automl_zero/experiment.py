@@ -41,7 +41,7 @@ from automl_zero.baselines import baseline
 from automl_zero.config import ExperimentConfig, dump_config, load_config
 from automl_zero.plots import TIMELINE_COLUMNS
 from automl_zero.progress import PROGRESS_COLUMNS
-from automl_zero.search.evolution import RegularizedEvolution
+from automl_zero.search.islands import IslandModel
 from automl_zero.tasks import Task
 from automl_zero.tasks.sets import TaskSets, build_task_sets, describe
 from automl_zero.vm.compiled import CompiledExecutor
@@ -49,7 +49,7 @@ from automl_zero.vm.compiled import CompiledExecutor
 #: Individuals per compiled call between Python's checks. Fixed, so that the
 #: discovery timeline does not depend on the machine's speed.
 CHUNK = 1000
-_FORMAT = 1  # checkpoint format version
+_FORMAT = 2  # checkpoint format version (2: the island model's state)
 
 
 class RunDirectoryError(ValueError):
@@ -78,7 +78,7 @@ def _atomic_write_text(path: Path, text: str) -> None:
     _atomic_write_bytes(path, text.encode())
 
 
-def _write_checkpoint(path: Path, search: RegularizedEvolution, snapshot: Snapshot) -> None:
+def _write_checkpoint(path: Path, search: IslandModel, snapshot: Snapshot) -> None:
     temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     meta = json.dumps({"format": _FORMAT, **dataclasses.asdict(snapshot)})
     with open(temporary, "wb") as f:
@@ -143,7 +143,12 @@ def config_task_sets(config: ExperimentConfig) -> TaskSets:
     """T_search, T_select and T_final of a config."""
     tasks = config.tasks
     return build_task_sets(
-        tasks.search, tasks.select, tasks.final, seed=config.seed, num_select_pairs=tasks.num_select_pairs
+        tasks.search,
+        tasks.select,
+        tasks.final,
+        seed=config.seed,
+        num_select_pairs=tasks.num_select_pairs,
+        island_search=tasks.island_search,
     )
 
 
@@ -181,13 +186,22 @@ class Experiment:
         if config.initial_algorithm is not None:
             initial = parse(Path(config.initial_algorithm).read_text())
         evolution = dataclasses.replace(config.evolution, seed=config.seed)
-        self.search = RegularizedEvolution(config.search_space, self.task_sets.search, evolution, initial)
-        self._initial = initial
+        self.search = IslandModel(
+            config.search_space,
+            [self.task_sets.search, *self.task_sets.island_search],
+            evolution,
+            config.islands,
+            initial,
+        )
         self.snapshot = Snapshot()
         checkpoint = self.run_dir / "checkpoint.npz"
         if checkpoint.exists():
             state, self.snapshot = _read_checkpoint(checkpoint)
-            self.search.load_state_dict(state)
+            try:
+                self.search.load_state_dict(state)
+            except ValueError as error:
+                self.search.close()
+                raise RunDirectoryError(f"{str(checkpoint)!r}: {error}") from error
         individuals = self.search.individuals
         # Rows written after the last checkpoint belong to a session that was lost; drop them.
         _truncate_csv(self.run_dir / "progress.csv", lambda row: int(row["individuals"]) <= individuals)
@@ -237,9 +251,18 @@ class Experiment:
         )
 
     def warm_up(self) -> None:
-        """Compile (or load from Numba's cache) the search for these task shapes, outside the clock."""
-        tiny = dataclasses.replace(self.config.evolution, population_size=2, tournament_size=1, seed=self.config.seed)
-        RegularizedEvolution(self.config.search_space, self.task_sets.search, tiny, self._initial).step(3)
+        """Compile (or load from Numba's cache) the search for these task shapes in every worker, outside the clock."""
+        self.search.warm_up()
+
+    def close(self) -> None:
+        """Stop the workers (islands in other processes or Ray actors)."""
+        self.search.close()
+
+    def __enter__(self) -> Experiment:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def progress_row(self, rate: float) -> dict[str, float]:
         """The current progress.csv row."""
@@ -321,9 +344,10 @@ class Experiment:
             while not self.finished:
                 if stop.is_set():
                     raise KeyboardInterrupt
-                count = CHUNK
+                count = CHUNK  # per island
                 if budget.max_individuals is not None:
-                    count = min(count, budget.max_individuals - self.search.individuals)
+                    left = budget.max_individuals - self.search.individuals
+                    count = min(count, -(-left // self.search.num_islands))
                 self.search.step(count)
                 self.snapshot.seconds = time.perf_counter() - start
                 if self.search.best_fitness > best_seen:

@@ -228,6 +228,24 @@ def test_projected_binary_search_and_held_out_pairs_are_disjoint() -> None:
         assert not np.array_equal(s.train_x, f.train_x)
 
 
+def test_island_search_sets_are_further_search_sets() -> None:
+    built = build_task_sets(
+        spec("projected_binary", project=False),
+        seed=1,
+        num_select_pairs=3,
+        datasets=DATA,
+        island_search=[spec("projected_binary", project=False), spec("teacher_net")],
+    )
+    assert len(built.island_search) == 2 and len(list(built)) == 3
+    same_family, other_family = built.island_search
+    assert {t.name.split("(")[0] for t in other_family} == {"teacher_net"}
+    search_pairs = {tuple(sorted(classes_of(DATA["toy", None], decode(t)[0]))) for t in built.search}
+    for task in same_family:  # the data set's search pairs only, but other examples than T_search's
+        assert tuple(sorted(classes_of(DATA["toy", None], decode(task)[0]))) in search_pairs
+    seen = [rows(tasks) for tasks in (*built, same_family)]
+    assert not seen[3] & seen[1] and not seen[3] & seen[2]
+
+
 def test_projected_binary_tasks_differ_between_sets() -> None:
     built = build_task_sets(spec("projected_binary"), seed=1, num_select_pairs=3, datasets=DATA)
     seen = [rows(tasks) for tasks in built]

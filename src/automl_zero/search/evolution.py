@@ -12,7 +12,7 @@ run saved and restored continues exactly as one that never stopped.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -462,6 +462,7 @@ class RegularizedEvolution:
         elif config.initial == "empty":
             init[2][:] = space.min_sizes  # no-ops
         self._init = init
+        self._migration_executor: CompiledExecutor | None = None
         self.state = self._new_state()
 
     def _new_state(self) -> dict[str, np.ndarray]:
@@ -608,6 +609,55 @@ class RegularizedEvolution:
                     f"state {name!r} has shape {loaded.shape} {loaded.dtype}; expected {array.shape} {array.dtype}"
                 )
             self.state[name] = np.ascontiguousarray(loaded).copy()
+
+    # -- migration -------------------------------------------------------------------------------
+
+    def emigrants(self, count: int) -> dict[str, np.ndarray]:
+        """Copies of the ``count`` fittest individuals alive (ties: the lower slot), as arrays.
+
+        Returns ``ints`` (count, 3, K, 4), ``floats`` (count, 3, K, 3) and
+        ``sizes`` (count, 3); empty while the population is still filling.
+        """
+        s = self.state
+        filled = min(self.individuals, self.config.population_size)
+        if filled < self.config.population_size:
+            count = 0
+        order = np.argsort(-s["pop_fit"][:filled], kind="stable")[: max(0, count)]
+        return {
+            "ints": s["pop_i"][order].copy(),
+            "floats": s["pop_f"][order].copy(),
+            "sizes": s["pop_sizes"][order].copy(),
+        }
+
+    def immigrate(self, migrants: Mapping[str, np.ndarray]) -> None:
+        """Let migrants from another island replace the oldest individuals, as the newest.
+
+        Each migrant is evaluated on this island's tasks first (islands may
+        search different task sets), with the full training budget. Nothing
+        happens while the population is still filling.
+        """
+        s = self.state
+        population = self.config.population_size
+        if self.individuals < population:
+            return
+        if self._migration_executor is None:
+            self._migration_executor = CompiledExecutor(
+                self.tasks,
+                self.space.memory,
+                max_abs_error=self.config.max_abs_error,
+                seed=self.config.seed,
+                combine=self.config.fitness_combination,
+            )
+        counters = s["counters"]
+        for ints, floats, sizes in zip(migrants["ints"], migrants["floats"], migrants["sizes"], strict=True):
+            if ints.shape != s["pop_i"].shape[1:]:
+                raise ValueError("migrants come from a search space of another capacity")
+            fitness = self._migration_executor.evaluate(_from_layout(ints, floats, sizes))
+            slot = int(counters[C_HEAD])
+            s["pop_i"][slot], s["pop_f"][slot], s["pop_sizes"][slot] = ints, floats, sizes
+            s["pop_fit"][slot] = fitness
+            s["pop_birth"][slot] = self.individuals  # born now: the newest, the last to die
+            counters[C_HEAD] = (slot + 1) % population
 
     def save(self, path: str | Path) -> None:
         """Write the state to a ``.npz`` file."""

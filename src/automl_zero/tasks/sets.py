@@ -20,7 +20,7 @@ from one seed and guarantees they are disjoint:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,11 +106,12 @@ class TaskSpec:
 
 @dataclass(frozen=True)
 class TaskSets:
-    """T_search, T_select and T_final."""
+    """T_search, T_select and T_final, and the island model's further T_search sets."""
 
     search: list[Task]
     select: list[Task]
     final: list[Task]
+    island_search: tuple[list[Task], ...] = ()
 
     def __iter__(self) -> Iterator[list[Task]]:
         return iter((self.search, self.select, self.final))
@@ -153,6 +154,7 @@ def build_task_sets(
     seed: int = 0,
     num_select_pairs: int = 9,
     datasets: Mapping[tuple[str, str | None], Dataset] | None = None,
+    island_search: Sequence[TaskSpec] = (),
 ) -> TaskSets:
     """Build T_search, T_select and T_final from their specs and one seed; they never share a task.
 
@@ -171,6 +173,11 @@ def build_task_sets(
     datasets : mapping, optional
         Already loaded data sets by ``(name, path)``; loaded on first use
         otherwise (each once).
+    island_search : sequence of TaskSpec
+        Further T_search sets, for islands that search other tasks (the
+        paper: half the workers on CIFAR-10, half on MNIST). Each draws
+        from its own seed stream and, for projected binary classification,
+        from its data set's search pairs only.
 
     Returns
     -------
@@ -191,7 +198,7 @@ def build_task_sets(
     [2, 3, 2]
 
     """
-    specs = (search, select or search, final or search)
+    specs = (search, select or search, final or search, *island_search)
     loaded = {} if datasets is None else dict(datasets)
 
     def data(spec: TaskSpec) -> Dataset:
@@ -201,8 +208,9 @@ def build_task_sets(
         return loaded[key]
 
     built: list[list[Task]] = []
-    for role, spec in enumerate(specs):
-        key = (role, seed)
+    for index, spec in enumerate(specs):
+        role = index if index < 3 else 0  # further search sets are searches too
+        key = (role, seed) if index < 3 else (role, seed, index - 2)
         if spec.family not in _DATA_FAMILIES:
             built.append(_synthetic(spec, key))
             continue
@@ -237,7 +245,7 @@ def build_task_sets(
                     num_tasks=1 if spec.num_tasks is None else spec.num_tasks,
                 )
             )
-    return TaskSets(*built)
+    return TaskSets(built[0], built[1], built[2], island_search=tuple(built[3:]))
 
 
 def describe(tasks: list[Task]) -> str:

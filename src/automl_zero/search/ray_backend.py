@@ -1,0 +1,104 @@
+"""Islands as Ray actors: the same island model on a Ray cluster (an optional extra).
+
+``pip install "automl-zero[ray]"``. Each island is an actor running
+:class:`~automl_zero.search.islands.IslandWorker`; the coordinator
+(:class:`~automl_zero.search.islands.IslandModel`) drives them in the same
+synchronous rounds as local processes, so results equal the local backend's
+for the same seed and W. An actor whose process dies is restarted by Ray and
+reloaded from the island's state at the last checkpoint; the call it was
+running is repeated and the run goes on (from then on it is no longer
+bit-for-bit reproducible: that island lost the work since the checkpoint).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from automl_zero.search.islands import IslandWorker, WorkerError
+
+
+def _ray() -> Any:
+    try:
+        import ray
+    except ImportError as error:  # the extra is optional
+        raise ImportError(
+            'the Ray backend needs Ray: pip install "automl-zero[ray]" (or use backend: local)'
+        ) from error
+    return ray
+
+
+def connect(address: str | None, num_cpus: int) -> Any:
+    """Join the Ray cluster at ``address``, or start Ray on this machine with ``num_cpus``; return ``ray``."""
+    ray = _ray()
+    if not ray.is_initialized():
+        if address is None:
+            ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False, configure_logging=False)
+        else:
+            ray.init(address=address, log_to_driver=False, configure_logging=False)
+    return ray
+
+
+class RayIsland:
+    """A handle on one island actor: send a call, receive its result, recover from a dead actor."""
+
+    def __init__(self, index: int, args: tuple[Any, ...], actor_class: Any) -> None:
+        self.index = index
+        self.actor = actor_class.remote(*args)
+        self.last_state: Mapping[str, np.ndarray] | None = None
+        self.restarts = 0
+        self._call: tuple[str, tuple[Any, ...]] = ("ping", ())
+        self._ref: Any = None
+
+    def send(self, method: str, *args: Any) -> None:
+        """Start ``method(*args)`` on the actor."""
+        self._call = (method, args)
+        self._ref = getattr(self.actor, method).remote(*args)
+
+    def receive(self) -> Any:
+        """The result of the call sent last; a dead actor is restarted, reloaded and the call repeated."""
+        ray = _ray()
+        for _attempt in range(3):
+            try:
+                return ray.get(self._ref)
+            except ray.exceptions.RayActorError:
+                self._recover()
+                method, args = self._call
+                self._ref = getattr(self.actor, method).remote(*args)
+        raise WorkerError(f"island {self.index}: its Ray actor keeps dying")
+
+    def _recover(self) -> None:
+        """Wait for Ray to restart the actor, then reload the island's last checkpointed state."""
+        ray = _ray()
+        self.restarts += 1
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                ray.get(self.actor.ping.remote(), timeout=30)
+                break
+            except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError) as error:
+                if time.monotonic() > deadline:
+                    raise WorkerError(f"island {self.index}: its Ray actor did not restart") from error
+                time.sleep(0.2)
+        if self.last_state is not None:
+            ray.get(self.actor.load.remote(self.last_state))
+
+    def remember(self, state: Mapping[str, np.ndarray]) -> None:
+        """Keep the island's state (taken at a checkpoint) to reload after a restart."""
+        self.last_state = state
+
+    def close(self) -> None:
+        """Stop the actor."""
+        ray = _ray()
+        ray.kill(self.actor)
+
+
+def ray_handles(address: str | None, num_islands: int) -> Callable[[int, tuple[Any, ...]], RayIsland]:
+    """A handle factory for :class:`~automl_zero.search.islands.IslandModel` that runs islands as actors."""
+    ray = connect(address, num_islands)
+    # One CPU per island; Ray restarts a dead actor (its constructor runs again) as often as needed.
+    actor_class = ray.remote(num_cpus=1, max_restarts=-1)(IslandWorker)
+    return lambda index, args: RayIsland(index, args, actor_class)
