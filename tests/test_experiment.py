@@ -260,11 +260,12 @@ def test_cli_run_show_and_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str
 def test_islands_in_local_processes_make_one_resumable_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = config_to_dict(small_config(8000))
     data["tasks"]["island_search"] = [{"family": "teacher_net"}]  # island 1 searches other tasks
+    data["islands"]["migration_interval"] = 1000
     config_file = tmp_path / "islands.yaml"
     config_file.write_text(dump_config(config_from_dict(data)))
     whole = tmp_path / "whole"
     assert main(["run", str(config_file), "--out", str(whole), "--workers", "2"]) == 0
-    assert "2 islands (local workers), migration every 2,000" in capsys.readouterr().out
+    assert "2 islands (local workers), migration every 1,000" in capsys.readouterr().out
     # Half of the run, then resumed: the same discoveries and the same state as the run that never stopped.
     config = load_config(whole / "config.yaml")
     assert config.islands.workers == 2
@@ -272,7 +273,8 @@ def test_islands_in_local_processes_make_one_resumable_run(tmp_path: Path, capsy
         first, second = e.task_sets.search, e.task_sets.island_search[0]
         assert first[0].name.startswith("linear_regression") and second[0].name.startswith("teacher_net")
         e.run()
-        assert e.search.individuals == 4000 and e.search.state["islands/migrations"][0] == 1
+        assert e.search.individuals == 4000 and e.search.state["islands/migrations"][0] == 0
+        assert len(e.search.state["islands/pending_island"]) == 6  # taken at 1,000 per island, arrive at 2,000
     with Experiment.open(tmp_path / "p", max_individuals=8000) as resumed:
         resumed.run()
         assert timeline(tmp_path / "p") == timeline(whole)
@@ -281,3 +283,4 @@ def test_islands_in_local_processes_make_one_resumable_run(tmp_path: Path, capsy
         for name, array in reference_state.items():
             assert np.array_equal(resumed.search.state[name], array), name
         assert resumed.search.stats()["islands"] == 2
+        assert resumed.search.state["islands/migrations"][0] == 2  # at 2,000 (after the resume) and 3,000

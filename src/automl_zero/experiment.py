@@ -284,8 +284,7 @@ class Experiment:
         """Write the whole state to ``checkpoint.npz``, atomically."""
         _write_checkpoint(self.run_dir / "checkpoint.npz", self.search, self.snapshot)
 
-    def _record_discovery(self) -> str:
-        algorithm = self.search.best_algorithm()
+    def _record_discovery(self, individual: int, fitness: float, algorithm: Algorithm) -> str:
         self.snapshot.discoveries += 1
         name = f"discoveries/{self.snapshot.discoveries:06d}.txt"
         _atomic_write_text(self.run_dir / name, str(algorithm))
@@ -294,8 +293,8 @@ class Experiment:
             TIMELINE_COLUMNS,
             {
                 "seconds": self.snapshot.seconds,
-                "individuals": self.search.best_individual,
-                "fitness": self.search.best_fitness,
+                "individuals": individual,
+                "fitness": fitness,
                 "instructions": _size(algorithm),
                 "algorithm": name,
             },
@@ -335,47 +334,67 @@ class Experiment:
         on_message: Callable[[str], None] | None,
     ) -> None:
         budget, settings = self.config.budget, self.config.run
+        search = self.search
         self.snapshot.status = "running"
-        best_seen = self.search.best_fitness if self.search.individuals else -1.0
+        search.discoveries.clear()
         start = time.perf_counter() - self.snapshot.seconds
         last_report = last_checkpoint = self.snapshot.seconds
-        last_individuals = self.search.individuals
+        last_individuals = search.individuals
+        round_seconds = 0.25  # until measured: two rounds in flight
         try:
-            while not self.finished:
-                if stop.is_set():
-                    raise KeyboardInterrupt
-                count = CHUNK  # per island
-                if budget.max_individuals is not None:
-                    left = budget.max_individuals - self.search.individuals
-                    count = min(count, -(-left // self.search.num_islands))
-                self.search.step(count)
-                self.snapshot.seconds = time.perf_counter() - start
-                if self.search.best_fitness > best_seen:
-                    best_seen = self.search.best_fitness
-                    self._record_discovery()
-                    if on_message is not None:
-                        on_message(
-                            f"new best {best_seen:.6f} at individual {self.search.best_individual:,} "
-                            f"({self.snapshot.seconds:.1f} s)"
-                        )
+            while True:
+                # Keep about half a second of rounds in flight on the islands (one in this process: W=1), so
+                # that workers never wait for this loop; stop starting rounds for a checkpoint, Ctrl-C or
+                # the end of the budget, and finish those in flight: the outcome is the same either way.
+                depth = 1 if search.num_islands == 1 else max(2, min(32, int(0.5 / max(round_seconds, 1e-3))))
+                due = self.snapshot.seconds - last_checkpoint >= settings.checkpoint_every_s
+                while search.in_flight < depth and not (due or stop.is_set() or self.finished):
+                    count = CHUNK  # per island
+                    if budget.max_individuals is not None:
+                        left = budget.max_individuals - search.submitted_individuals
+                        if left <= 0:
+                            break
+                        count = min(count, -(-left // search.num_islands))
+                    search.submit(count)
+                if not search.in_flight:
+                    if stop.is_set():
+                        raise KeyboardInterrupt
+                    if self.finished:
+                        break
+                    self.checkpoint()
+                    last_checkpoint = self.snapshot.seconds
+                    continue
+                before = self.snapshot.seconds
+                self._complete_round(start, on_message)
+                round_seconds = 0.8 * round_seconds + 0.2 * (self.snapshot.seconds - before)
                 now = self.snapshot.seconds
-                if now - last_report >= settings.report_every_s or self.finished:
-                    rate = (self.search.individuals - last_individuals) / max(now - last_report, 1e-9)
+                if now - last_report >= settings.report_every_s or (self.finished and not search.in_flight):
+                    rate = (search.individuals - last_individuals) / max(now - last_report, 1e-9)
                     row = self.progress_row(rate)
                     _append_csv(self.run_dir / "progress.csv", PROGRESS_COLUMNS, row)
                     if on_progress is not None:
                         on_progress(row)
-                    last_report, last_individuals = now, self.search.individuals
-                if now - last_checkpoint >= settings.checkpoint_every_s:
-                    self.checkpoint()
-                    last_checkpoint = now
+                    last_report, last_individuals = now, search.individuals
         except KeyboardInterrupt:
+            while search.in_flight:  # so that the checkpoint and the timeline agree
+                self._complete_round(start, on_message)
             self.snapshot.seconds = time.perf_counter() - start
             self.snapshot.status = "interrupted"
             self.checkpoint()
             raise
         self.snapshot.status = "finished"
         self.checkpoint()
+
+    def _complete_round(self, start: float, on_message: Callable[[str], None] | None) -> None:
+        """Take in the oldest round in flight and record the discoveries it brought."""
+        self.search.complete()
+        self.snapshot.seconds = time.perf_counter() - start
+        discoveries = self.search.discoveries
+        while discoveries:
+            individual, fitness, algorithm = discoveries.popleft()
+            self._record_discovery(individual, fitness, algorithm)
+            if on_message is not None:
+                on_message(f"new best {fitness:.6f} at individual {individual:,} ({self.snapshot.seconds:.1f} s)")
 
     # -- selection and the report -----------------------------------------------------------------
 

@@ -47,12 +47,14 @@ def test_one_island_is_plain_regularized_evolution() -> None:
         assert np.array_equal(state[f"island0/{name}"], array), name
 
 
-def test_migrants_replace_the_oldest_as_the_newest() -> None:
-    m = model(2, interval=10**9)  # no automatic migration
-    run(m, 2)
+def test_migrants_taken_at_one_migration_replace_the_oldest_at_the_next() -> None:
+    m = model(2, interval=1000)
+    run(m, 2)  # 1,000 individuals per island: the next round starts with a migration
     sources = [IslandWorker.emigrants(h.worker, 3) for h in m.handles]  # type: ignore[attr-defined]
+    run(m, 2)  # they leave now and travel while the islands search
+    assert m.state["islands/migrations"][0] == 0 and len(m.state["islands/pending_island"]) == 6
     before = [h.worker.search.state["pop_birth"].copy() for h in m.handles]  # type: ignore[attr-defined]
-    m.migrate()
+    m._migrate()  # 2,000: they arrive (in this process, at once)
     assert m.state["islands/migrations"][0] == 1
     for k, handle in enumerate(m.handles):
         search = handle.worker.search  # type: ignore[attr-defined]
@@ -60,15 +62,20 @@ def test_migrants_replace_the_oldest_as_the_newest() -> None:
         assert len(newest) == 3  # three migrants arrived, each born now
         assert set(np.flatnonzero(before[k] != search.state["pop_birth"])) == set(newest)
         other = sources[1 - k]  # with two islands, each sends to the other
-        for slot, ints in zip(sorted(newest), other["ints"], strict=False):
-            assert any(np.array_equal(search.state["pop_i"][s], i) for s in newest for i in [ints])
-            del slot
+        assert {row.tobytes() for row in search.state["pop_i"][newest]} == {row.tobytes() for row in other["ints"]}
 
 
 def test_migration_happens_on_schedule_and_runs_are_deterministic() -> None:
     a, b = model(2, interval=1000), model(2, interval=1000)
-    state_a, state_b = run(a, 6), run(b, 6)
-    assert a.state["islands/migrations"][0] == 3  # 3,000 individuals per island, one migration per 1,000
+    state_a = run(a, 6)
+    for _ in range(6):  # the same rounds, kept in flight three at a time
+        b.submit(500)
+        if b.in_flight == 3:
+            b.complete()
+    assert b.submitted_individuals == 6000
+    state_b = b.state
+    # 3,000 individuals per island: migrants leave at 1,000 and 2,000; those of 1,000 arrive at 2,000
+    assert a.state["islands/migrations"][0] == 1
     for name in state_a:
         assert np.array_equal(state_a[name], state_b[name]), name
     assert a.individuals == 6000
@@ -140,7 +147,9 @@ def test_islands_search_their_own_task_sets_and_score_migrants_on_them() -> None
     m = IslandModel(SPACE, [TASKS, other], CONFIG, islands, make_handle=in_process)
     assert [h.worker.search.tasks for h in m.handles] == [TASKS, other, TASKS]  # type: ignore[attr-defined]
     run(m, 2)
-    m.migrate()
+    m._migrate()  # they leave
+    m.drain()
+    m._migrate()  # they arrive
     for handle in m.handles:
         search = handle.worker.search  # type: ignore[attr-defined]
         for slot in np.flatnonzero(search.state["pop_birth"] == search.individuals):

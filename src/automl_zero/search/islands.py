@@ -22,6 +22,8 @@ import contextlib
 import dataclasses
 import multiprocessing
 import os
+import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -106,6 +108,8 @@ class IslandWorker:
     ) -> None:
         self.search = RegularizedEvolution(space, tasks, config, initial_algorithm)
         self._args = (space, list(tasks), config, initial_algorithm)
+        self.busy_seconds = 0.0  # in step: the rest of a worker's time is waiting and talking
+        self._reported_best = -np.inf
 
     def warm_up(self) -> None:
         """Compile or load the search's compiled code for these tasks (outside any clock)."""
@@ -113,14 +117,30 @@ class IslandWorker:
         tiny = dataclasses.replace(config, population_size=2, tournament_size=1)
         RegularizedEvolution(space, tasks, tiny, initial).step(3)
 
-    def step(self, count: int) -> dict[str, float]:
-        """Run ``count`` more individuals; return the island's stats."""
+    def step(self, count: int) -> dict[str, Any]:
+        """Run ``count`` more individuals; return the island's stats.
+
+        When the island's best improved since the last report, the stats
+        also hold it (``"best"``, as :meth:`best` gives it): the coordinator
+        reads results while the island already runs its next round, so it
+        cannot ask for the best afterwards.
+        """
+        start = time.perf_counter()
         self.search.step(count)
-        return self.stats()
+        self.busy_seconds += time.perf_counter() - start
+        out: dict[str, Any] = self.stats()
+        if self.search.best_fitness > self._reported_best:
+            self._reported_best = self.search.best_fitness
+            out["best"] = self.best()
+        return out
 
     def stats(self) -> dict[str, float]:
         """The island's stats, as :meth:`step` returns them."""
-        return {**self.search.stats(), "best_individual": self.search.best_individual}
+        return {
+            **self.search.stats(),
+            "best_individual": self.search.best_individual,
+            "busy_seconds": self.busy_seconds,
+        }
 
     def emigrants(self, count: int) -> dict[str, np.ndarray]:
         """See :meth:`RegularizedEvolution.emigrants`."""
@@ -143,6 +163,8 @@ class IslandWorker:
     def load(self, state: Mapping[str, np.ndarray]) -> None:
         """Restore a state from :meth:`state`."""
         self.search.load_state_dict(dict(state))
+        # The coordinator's best is at least this island's at the time of the state.
+        self._reported_best = self.search.best_fitness
 
     def ping(self) -> int:
         """The worker's process id (to check it is alive, and for tests)."""
@@ -160,13 +182,13 @@ class _InProcess:
 
     def __init__(self, worker: IslandWorker) -> None:
         self.worker = worker
-        self._result: Any = None
+        self._results: deque[Any] = deque()
 
     def send(self, method: str, *args: Any) -> None:
-        self._result = getattr(self.worker, method)(*args)
+        self._results.append(getattr(self.worker, method)(*args))
 
     def receive(self) -> Any:
-        return self._result
+        return self._results.popleft()
 
     def close(self) -> None:
         pass
@@ -269,6 +291,8 @@ class IslandModel:
             for k in range(self.num_islands)
         ]
         self.handles: list[_Handle] = []
+        # Calls sent to every island and not received yet, oldest first: ("step", size), ("emigrants", 0), ...
+        self._calls: deque[tuple[str, int]] = deque()
         try:
             if make_handle is None and islands.backend == "ray":
                 from automl_zero.search.ray_backend import ray_handles
@@ -294,61 +318,132 @@ class IslandModel:
             "best_f": np.zeros((3, capacity, 3)),
             "best_sizes": np.zeros(3, dtype=np.int64),
             "migrations": np.zeros(1, dtype=np.int64),
+            # Migration intervals passed (per island) when the last migration happened.
+            "migration_mark": np.zeros(1, dtype=np.int64),
+            # Migrants taken at the last migration, to arrive at the next one, and their destinations.
+            "pending_i": np.zeros((0, 3, capacity, 4), dtype=np.int64),
+            "pending_f": np.zeros((0, 3, capacity, 3)),
+            "pending_sizes": np.zeros((0, 3), dtype=np.int64),
+            "pending_island": np.zeros(0, dtype=np.int64),
         }
+        #: (individual, fitness, algorithm) of each improvement of the best, in order, for the caller to take.
+        self.discoveries: deque[tuple[int, float, Algorithm]] = deque()
         self._stats: list[dict[str, float]] = [{} for _ in range(self.num_islands)]
 
     # -- calls to every island, in parallel ---------------------------------------------------------
 
     def _all(self, method: str, args: Sequence[tuple[Any, ...]] | None = None) -> list[Any]:
+        self.drain()  # results come back in order: first those of the calls in flight
+        self._send_all(method, args)
+        return [handle.receive() for handle in self.handles]
+
+    def _send_all(self, method: str, args: Sequence[tuple[Any, ...]] | None = None) -> None:
         for k, handle in enumerate(self.handles):
             handle.send(method, *(args[k] if args is not None else ()))
-        return [handle.receive() for handle in self.handles]
 
     def warm_up(self) -> None:
         """Have every worker compile or load its compiled code."""
         self._all("warm_up")
 
     def step(self, per_island: int) -> None:
-        """Run ``per_island`` more individuals on every island, then migrate if one is due."""
+        """Run ``per_island`` more individuals on every island (one round), and wait for them."""
+        self.submit(per_island)
+        self.drain()
+
+    def submit(self, per_island: int) -> None:
+        """Start a round of ``per_island`` individuals on every island without waiting for it.
+
+        Rounds complete in order (:meth:`complete`); keeping a few in flight
+        lets every worker go on while the coordinator reads results, and
+        changes nothing in the outcome. When the islands pass a multiple of
+        the migration interval, each is asked for its fittest (queued after
+        its rounds, so nobody waits), and the migrants taken at the previous
+        multiple are delivered.
+        """
         if per_island <= 0:
             return
-        before = int(self._state["per_island"][0])
-        self._stats = self._all("step", [(per_island,)] * self.num_islands)
-        after = before + per_island
-        self._state["per_island"][0] = after
+        interval = self.islands.migration_interval
+        if self.num_islands > 1 and interval > 0 and self.islands.migrants > 0:
+            submitted = int(self._state["per_island"][0]) + self._submitted_steps()
+            if submitted // interval > self._state["migration_mark"][0]:
+                self._migrate()
+                self._state["migration_mark"][0] = submitted // interval
+        self._send_all("step", [(per_island,)] * self.num_islands)
+        self._calls.append(("step", per_island))
+
+    def _submitted_steps(self) -> int:
+        return sum(size for kind, size in self._calls if kind == "step")
+
+    @property
+    def in_flight(self) -> int:
+        """Rounds started and not completed yet."""
+        return sum(kind == "step" for kind, _ in self._calls)
+
+    @property
+    def submitted_individuals(self) -> int:
+        """Individuals of all islands, counting the rounds in flight."""
+        return (int(self._state["per_island"][0]) + self._submitted_steps()) * self.num_islands
+
+    def complete(self) -> None:
+        """Wait for the oldest round in flight on every island and take in its results."""
+        while self._calls:
+            kind, per_island = self._calls.popleft()
+            results = [handle.receive() for handle in self.handles]
+            if kind == "emigrants":
+                self._take_emigrants(results)
+            elif kind == "step":
+                self._take_round(per_island, results)
+                return
+
+    def _take_round(self, per_island: int, results: list[dict[str, Any]]) -> None:
+        self._stats = [{name: value for name, value in r.items() if name != "best"} for r in results]
+        self._state["per_island"][0] += per_island
         self._state["round"][0] += 1
-        best_island = max(range(self.num_islands), key=lambda k: self._stats[k]["best_fitness"])
-        best = self._stats[best_island]["best_fitness"]
+        best_island = max(range(self.num_islands), key=lambda k: results[k]["best_fitness"])
+        best = results[best_island]["best_fitness"]
         if best > self._state["best_fit"][0]:
+            # Better than every best reported before, so the island's best improved: its result holds it.
             self._state["best_fit"][0] = best
-            self.handles[best_island].send("best")
-            self._state["best_i"], self._state["best_f"], self._state["best_sizes"] = self.handles[
-                best_island
-            ].receive()
+            self._state["best_i"], self._state["best_f"], self._state["best_sizes"] = results[best_island]["best"]
             # One island: the exact individual; several: the last individual of this round.
             self._state["best_individual"][0] = (
-                int(self._stats[0]["best_individual"]) if self.num_islands == 1 else self.individuals - 1
+                int(results[0]["best_individual"]) if self.num_islands == 1 else self.individuals - 1
             )
-        interval = self.islands.migration_interval
-        if (
-            self.num_islands > 1
-            and interval > 0
-            and self.islands.migrants > 0
-            and after // interval > before // interval
-        ):
-            self.migrate()
+            self.discoveries.append((self.best_individual, self.best_fitness, self.best_algorithm()))
 
-    def migrate(self) -> None:
-        """Every island sends copies of its fittest to a random other island."""
-        rng = np.random.default_rng([self.config.seed, 0x15_1A_0D, int(self._state["migrations"][0])])
-        self._state["migrations"][0] += 1
-        outgoing = self._all("emigrants", [(self.islands.migrants,)] * self.num_islands)
-        incoming: list[list[dict[str, np.ndarray]]] = [[] for _ in range(self.num_islands)]
-        for source, group in enumerate(outgoing):
+    def drain(self) -> None:
+        """Complete every call in flight."""
+        while self._calls:
+            self.complete()
+
+    def _migrate(self) -> None:
+        """Deliver the migrants taken at the last multiple of the interval; ask every island for new ones."""
+        while any(kind == "emigrants" for kind, _ in self._calls):  # rarely: only when rounds outnumber the interval
+            self.complete()
+        s = self._state
+        arrived = [s["pending_island"] == k for k in range(self.num_islands)]
+        groups = [
+            {"ints": s["pending_i"][a], "floats": s["pending_f"][a], "sizes": s["pending_sizes"][a]} for a in arrived
+        ]
+        if len(s["pending_island"]):
+            self._send_all("immigrate", [([group],) for group in groups])
+            self._calls.append(("immigrate", 0))
+            s["migrations"][0] += 1
+        self._send_all("emigrants", [(self.islands.migrants,)] * self.num_islands)
+        self._calls.append(("emigrants", 0))
+
+    def _take_emigrants(self, outgoing: list[dict[str, np.ndarray]]) -> None:
+        """Send each island's emigrants to a random other island (they arrive at the next migration)."""
+        rng = np.random.default_rng([self.config.seed, 0x15_1A_0D, int(self._state["migration_mark"][0])])
+        destinations = []
+        for source in range(self.num_islands):
             destination = int(rng.integers(self.num_islands - 1))
-            destination += destination >= source  # any island but the source
-            incoming[destination].append(group)
-        self._all("immigrate", [(groups,) for groups in incoming])
+            destinations.append(destination + (destination >= source))  # any island but the source
+        s = self._state
+        s["pending_i"] = np.concatenate([group["ints"] for group in outgoing])
+        s["pending_f"] = np.concatenate([group["floats"] for group in outgoing])
+        s["pending_sizes"] = np.concatenate([group["sizes"] for group in outgoing])
+        s["pending_island"] = np.repeat(destinations, [len(group["sizes"]) for group in outgoing]).astype(np.int64)
 
     # -- what the experiment reads ------------------------------------------------------------------
 
@@ -372,6 +467,12 @@ class IslandModel:
         s = self._state
         return decode(_from_layout(s["best_i"], s["best_f"], s["best_sizes"]))
 
+    def island_stats(self) -> list[dict[str, float]]:
+        """Each island's stats after the last completed round (``busy_seconds``: its time in search steps)."""
+        if not self._stats[0]:
+            self._stats = self._all("stats")
+        return [dict(stats) for stats in self._stats]
+
     def stats(self) -> dict[str, float]:
         """Counters summed (rates and means averaged) over the islands."""
         if not self._stats[0]:
@@ -388,6 +489,7 @@ class IslandModel:
     @property
     def state(self) -> dict[str, np.ndarray]:
         """The whole model's state: the coordinator's and every island's (fetched from the workers)."""
+        self.drain()
         out = {f"islands/{name}": array.copy() for name, array in self._state.items()}
         for k, (handle, island) in enumerate(zip(self.handles, self._all("state"), strict=True)):
             out.update({f"island{k}/{name}": array for name, array in island.items()})
@@ -413,9 +515,11 @@ class IslandModel:
         ]
         self._all("load", [(island,) for island in per_island])
         self._stats = [{} for _ in range(self.num_islands)]
+        self.discoveries.clear()
 
     def close(self) -> None:
-        """Stop the workers."""
+        """Stop the workers (rounds in flight are abandoned)."""
+        self._calls.clear()
         for handle in self.handles:
             handle.close()
         self.handles = []

@@ -13,6 +13,7 @@ bit-for-bit reproducible: that island lost the work since the checkpoint).
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -50,24 +51,28 @@ class RayIsland:
         self.actor = actor_class.remote(*args)
         self.last_state: Mapping[str, np.ndarray] | None = None
         self.restarts = 0
-        self._call: tuple[str, tuple[Any, ...]] = ("ping", ())
-        self._ref: Any = None
+        # Calls sent and not received yet, oldest first: (method, args, object ref).
+        self._pending: deque[tuple[str, tuple[Any, ...], Any]] = deque()
 
     def send(self, method: str, *args: Any) -> None:
-        """Start ``method(*args)`` on the actor."""
-        self._call = (method, args)
-        self._ref = getattr(self.actor, method).remote(*args)
+        """Start ``method(*args)`` on the actor (an actor runs its calls in order)."""
+        self._pending.append((method, args, getattr(self.actor, method).remote(*args)))
 
     def receive(self) -> Any:
-        """The result of the call sent last; a dead actor is restarted, reloaded and the call repeated."""
+        """The result of the oldest call; a dead actor is restarted, reloaded and its pending calls repeated."""
         ray = _ray()
         for _attempt in range(3):
             try:
-                return ray.get(self._ref)
+                result = ray.get(self._pending[0][2])
             except ray.exceptions.RayActorError:
                 self._recover()
-                method, args = self._call
-                self._ref = getattr(self.actor, method).remote(*args)
+                calls = [(method, args) for method, args, _ in self._pending]
+                self._pending.clear()
+                for method, args in calls:
+                    self.send(method, *args)
+            else:
+                self._pending.popleft()
+                return result
         raise WorkerError(f"island {self.index}: its Ray actor keeps dying")
 
     def _recover(self) -> None:

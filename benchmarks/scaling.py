@@ -1,0 +1,149 @@
+"""Scale-out: individuals/s with 1 and 2 local workers, migration's cost, and Ray's (issue: scale out).
+
+Every measurement runs the demo's search (SPEC section 6: P=1000, T=10, the
+demo's ops and tasks) through the island model, the way `automl-zero run`
+does: rounds of ``--round`` individuals per island, with up to ``--depth``
+rounds in flight so that workers do not wait for the coordinator. Each island
+runs the same number of individuals, so W islands do W times the work of
+one; individuals/s counts all islands together. Compilation happens in a
+warm-up outside the clock. The configurations are measured interleaved,
+``--repeats`` times, in this one run, and the medians are compared:
+
+- 1 worker (in this process, as a run with W=1 is) and 2 local worker
+  processes, both with migration (every 50,000 individuals per island,
+  5 migrants, the default); the ratio is the speed-up;
+- 2 local workers without migration: migration's overhead;
+- 2 Ray actors on this machine (``ray.init(num_cpus=2)``), with migration:
+  Ray's overhead against the local backend. Skipped when Ray is missing.
+
+Usage: python benchmarks/scaling.py [--per-island 400000] [--repeats 3] [--out scaling.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+from automl_zero.demo import DEMO_CONFIG, DEMO_SPACE
+from automl_zero.search.islands import IslandModel, IslandsConfig
+from automl_zero.tasks import linear_regression_tasks
+
+
+def measure(make: Callable[[], IslandModel], per_island: int, round_size: int, depth: int) -> dict[str, float]:
+    """Individuals/s of all islands together over ``per_island`` individuals each (after a warm-up)."""
+    with make() as model:
+        model.warm_up()
+        model.step(round_size)  # processes started, populations begun: not timed
+        busy_before = [island["busy_seconds"] for island in model.island_stats()]
+        start = time.perf_counter()
+        done = 0
+        while done < per_island:  # as a run does: rounds in flight (one at a time with W=1)
+            model.submit(round_size)
+            done += round_size
+            if model.in_flight >= (1 if model.num_islands == 1 else depth):
+                model.complete()
+        model.drain()
+        seconds = time.perf_counter() - start
+        stats = model.stats()
+        busy = [island["busy_seconds"] - b for island, b in zip(model.island_stats(), busy_before, strict=True)]
+        return {
+            # Time the islands spent searching, over the wall time of all workers: the rest is waiting.
+            "busy_fraction": sum(busy) / (seconds * model.num_islands),
+            "imbalance": max(busy) / min(busy) - 1,
+            "individuals_per_s": done * model.num_islands / seconds,
+            "seconds": seconds,
+            "migrations": float(model.state["islands/migrations"][0]),
+            "fec_hit_rate": stats["fec_hit_rate"],
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--per-island", type=int, default=400_000, help="timed individuals per island")
+    parser.add_argument("--round", type=int, default=1000, help="individuals per island per round (the run's)")
+    parser.add_argument("--depth", type=int, default=32, help="rounds in flight with several workers")
+    parser.add_argument("--interval", type=int, default=50_000, help="migration interval, individuals per island")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-ray", action="store_true", help="skip the Ray measurement")
+    parser.add_argument("--out", default="scaling.json")
+    args = parser.parse_args()
+
+    tasks = linear_regression_tasks(10, 4, 100, 100, seed=args.seed)
+    config = DEMO_CONFIG.__class__(**{**DEMO_CONFIG.__dict__, "seed": args.seed})
+
+    def islands(workers: int, interval: int, backend: str = "local") -> Callable[[], IslandModel]:
+        setting = IslandsConfig(workers=workers, migration_interval=interval, migrants=5, backend=backend)
+        return lambda: IslandModel(DEMO_SPACE, [tasks], config, setting)
+
+    local: dict[str, Callable[[], IslandModel]] = {
+        "1 worker": islands(1, args.interval),
+        "2 local workers": islands(2, args.interval),
+        "2 local workers, no migration": islands(2, 0),
+    }
+    results: dict[str, list[dict[str, float]]] = {}
+
+    def measure_all(cases: dict[str, Callable[[], IslandModel]]) -> None:
+        for repeat in range(args.repeats):
+            for name, make in cases.items():
+                result = measure(make, args.per_island, args.round, args.depth)
+                results.setdefault(name, []).append(result)
+                print(
+                    f"repeat {repeat + 1}: {name:36s} {result['individuals_per_s']:>10,.0f} individuals/s "
+                    f"({result['seconds']:.1f} s, busy {result['busy_fraction']:.0%}, "
+                    f"imbalance {result['imbalance']:.0%}, {result['migrations']:.0f} migrations, "
+                    f"FEC {result['fec_hit_rate']:.1%})",
+                    flush=True,
+                )
+
+    measure_all(local)
+    if not args.no_ray:
+        try:
+            import ray
+        except ImportError:
+            print('Ray is not installed (pip install "automl-zero[ray]"): skipping the Ray measurement')
+        else:
+            from automl_zero.search.ray_backend import connect
+
+            # Ray's own processes share the cores: compare with the local backend while Ray runs too.
+            connect(None, 2)
+            measure_all(
+                {
+                    "2 local workers (Ray started)": islands(2, args.interval),
+                    "2 Ray actors": islands(2, args.interval, "ray"),
+                }
+            )
+            ray.shutdown()
+
+    median = {name: statistics.median(r["individuals_per_s"] for r in runs) for name, runs in results.items()}
+    summary: dict[str, Any] = {
+        "cores": os.cpu_count(),
+        "per_island": args.per_island,
+        "round": args.round,
+        "migration_interval": args.interval,
+        "median_individuals_per_s": median,
+        "runs": results,
+        "speedup_2_vs_1": median["2 local workers"] / median["1 worker"],
+        "migration_overhead": 1 - median["2 local workers"] / median["2 local workers, no migration"],
+    }
+    if "2 Ray actors" in median:
+        summary["ray_vs_local"] = median["2 Ray actors"] / median["2 local workers (Ray started)"]
+    print()
+    for name, value in median.items():
+        print(f"median {name:36s} {value:>10,.0f} individuals/s")
+    print(f"2 local workers / 1 worker:          {summary['speedup_2_vs_1']:.2f}x (target >= 1.8x)")
+    print(f"migration's overhead:                {summary['migration_overhead']:+.1%} (target < 5%)")
+    if "ray_vs_local" in summary:
+        print(f"Ray / local, 2 workers:              {summary['ray_vs_local']:.2f}x (target >= 0.85x)")
+    with open(args.out, "w") as f:
+        json.dump(summary, f, indent=2)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
