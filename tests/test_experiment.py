@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import os
 import signal
 import subprocess
@@ -284,3 +285,20 @@ def test_islands_in_local_processes_make_one_resumable_run(tmp_path: Path, capsy
             assert np.array_equal(resumed.search.state[name], array), name
         assert resumed.search.stats()["islands"] == 2
         assert resumed.search.state["islands/migrations"][0] == 2  # at 2,000 (after the resume) and 3,000
+
+
+@pytest.mark.slow
+def test_a_run_on_ray_equals_the_local_run(tmp_path: Path) -> None:
+    ray = pytest.importorskip("ray")
+    config_file = tmp_path / "small.yaml"
+    config_file.write_text(dump_config(small_config(4000)))
+    assert main(["run", str(config_file), "--out", str(tmp_path / "local"), "--workers", "2"]) == 0
+    try:
+        on_ray_run = ["run", str(config_file), "--out", str(tmp_path / "ray"), "--workers", "2", "--backend", "ray"]
+        assert main(on_ray_run) == 0
+    finally:
+        ray.shutdown()
+    assert load_config(tmp_path / "ray" / "config.yaml").islands.backend == "ray"
+    assert timeline(tmp_path / "ray") == timeline(tmp_path / "local")
+    local, on_ray = (json.loads((tmp_path / name / "report.json").read_text()) for name in ("local", "ray"))
+    assert on_ray["selected"] == local["selected"]

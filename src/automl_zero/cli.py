@@ -243,7 +243,8 @@ def _select_executor(args: argparse.Namespace) -> tuple[Any, Any]:
 
 
 def _simplify(args: argparse.Namespace) -> int:
-    from automl_zero.analysis.simplify import memory_needed, simplify
+    from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION
+    from automl_zero.analysis.simplify import memory_needed, same_up_to_renaming_and_order, simplify
 
     algorithm = _read_algorithm(args.file)
     simple = simplify(algorithm, multiclass=args.multiclass)
@@ -255,6 +256,8 @@ def _simplify(args: argparse.Namespace) -> int:
         f"# {before} -> {after} instructions; needs S={memory.scalars} V={memory.vectors} M={memory.matrices}",
         file=sys.stderr,
     )
+    if not args.multiclass and same_up_to_renaming_and_order(simple, REFERENCE_LINEAR_REGRESSION):
+        print("# this is linear regression by SGD (SPEC section 6), up to renaming and order", file=sys.stderr)
     if args.out:
         Path(args.out).write_text(str(simple))
     return 0
@@ -434,8 +437,9 @@ def build_parser() -> argparse.ArgumentParser:
     simplify = commands.add_parser(
         "simplify",
         help="remove what cannot affect a prediction and renumber addresses",
-        description="Drop dead code, overwritten values, no-ops and Setup writes that change nothing; renumber "
-        "addresses canonically (s0, s1, v0 keep their roles); print the result in the paper's notation. The "
+        description="Drop dead code, overwritten values, no-ops and Setup writes that change nothing; move "
+        "constants that Predict or Learn set on every example to Setup; renumber addresses canonically (s0, s1, "
+        "v0 keep their roles); print the result in the paper's notation. The "
         "simplified algorithm has exactly the same fitness on every task.",
     )
     simplify.add_argument("file", help="algorithm in the paper's notation")

@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 
 from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, Algorithm, MemorySize, make, parse
-from automl_zero.analysis.simplify import fixed_addresses, live_mask, memory_needed, renumber, simplify
+from automl_zero.analysis.simplify import (
+    fixed_addresses,
+    hoist_constants,
+    live_mask,
+    memory_needed,
+    renumber,
+    same_up_to_renaming_and_order,
+    simplify,
+)
 from automl_zero.baselines import BASELINES, baseline, logistic_regression
 from automl_zero.mutation import random_algorithm
 from automl_zero.ops import ALL_OPS, OPS, Op
@@ -308,3 +316,93 @@ def test_setup_writes_that_change_nothing_are_dropped() -> None:
     )
     kept = make(setup=["v1 = uniform(0.0, 0.0, n_features)", "v1 = s2 * v1"], predict=["s1 = dot(v0, v1)"])
     assert len(simplify(kept).setup) == 2  # depends on a random op: never dropped
+
+
+# ---------------------------------------------------------------------------
+# Constants set on every example move to Setup
+# ---------------------------------------------------------------------------
+
+DEMO_STYLE = make(  # what the demo finds: the learning rate set in Learn, multiplied in another order
+    predict=["s1 = dot(v0, v1)"],
+    learn=["s2 = 0.1656", "v2 = s2 * v0", "s2 = s0 - s1", "v2 = s2 * v2", "v1 = v2 + v1"],
+)
+
+
+def test_a_learning_rate_set_in_learn_moves_to_setup() -> None:
+    algorithm = make(
+        predict=["s1 = dot(v0, v1)"],
+        learn=["s3 = s0 - s1", "s2 = 0.01", "s4 = s3 * s2", "v2 = v0 * s4", "v1 = v1 + v2"],
+    )
+    simplified = simplify(algorithm)
+    assert simplified.setup == make(setup=["s2 = 0.01"]).setup and len(simplified.learn) == 4
+    assert same_up_to_renaming_and_order(simplified, REFERENCE_LINEAR_REGRESSION)
+    assert_same_fitness(algorithm, simplified, MemorySize(5, 3, 1), TASK_SETS["linear_F4"])
+    # Reused for another value later in Learn: every read still sees the constant only where it did.
+    assert simplify(DEMO_STYLE).setup == ()
+
+
+@pytest.mark.parametrize(
+    ("predict", "learn"),
+    [
+        (["s1 = s1 + s2"], ["s2 = 0.5"]),  # Predict reads it: the first example would see 0.5, not 0
+        (["s1 = dot(v0, v1)"], ["s3 = s2 * s0", "s2 = 0.5", "v1 = s3 * v0"]),  # read earlier in Learn
+        (["s1 = dot(v0, v1)"], ["s2 = 0.5", "v1 = s2 * v0", "s2 = s0 - s1", "v1 = s2 * v1"]),  # written again
+        (["s1 = 0.5"], []),  # s1 is the prediction: never moved
+        (["v1[0.5] = 2.0", "s1 = dot(v0, v1)"], ["v1 = s0 * v0"]),  # one element, overwritten in Learn
+    ],
+)
+def test_constant_sets_that_must_stay(predict: list[str], learn: list[str]) -> None:
+    algorithm = make(predict=predict, learn=learn)
+    assert hoist_constants(algorithm) == algorithm
+
+
+def test_a_constant_set_in_predict_moves_to_setup() -> None:
+    algorithm = make(predict=["s1 = dot(v0, v1)", "s2 = 0.5", "s1 = s1 * s2"], learn=["v1 = s0 * v0"])
+    hoisted = hoist_constants(algorithm)
+    assert hoisted == make(setup=["s2 = 0.5"], predict=["s1 = dot(v0, v1)", "s1 = s1 * s2"], learn=["v1 = s0 * v0"])
+    assert_same_fitness(algorithm, hoisted, MemorySize(5, 3, 1), TASK_SETS["linear_F4"])
+
+
+def test_random_algorithms_with_constant_sets_keep_exact_fitness() -> None:
+    tasks = TASK_SETS["binary_F4"]
+    rng = np.random.default_rng(3)
+    hoisted = 0
+    for seed in range(300):
+        original, memory = random_case(20_000 + seed)
+        # Put constant sets at random places of Predict and Learn, so that many can move.
+        parts = [list(original.predict), list(original.learn)]
+        for _ in range(3):
+            part = parts[int(rng.integers(2))]
+            kind = int(rng.integers(2)) if memory.scalars > 2 else 1  # s0 and s1 have fixed roles
+            address = int(rng.integers(2 if kind == 0 else 1, memory.scalars if kind == 0 else memory.vectors))
+            text = f"s{address} = {rng.normal():.3f}" if kind == 0 else f"v{address}[0.3] = {rng.normal():.3f}"
+            part.insert(int(rng.integers(len(part) + 1)), make(setup=[text]).setup[0])
+        original = Algorithm(original.setup, tuple(parts[0]), tuple(parts[1]))
+        moved = hoist_constants(original)
+        hoisted += len(moved.setup) > len(original.setup)
+        assert_same_fitness(original, moved, memory, tasks)
+        assert_same_fitness(original, simplify(original), memory, tasks)
+    assert hoisted > 50
+
+
+def test_same_up_to_renaming_and_order() -> None:
+    reordered = make(  # other addresses, operands of + and * swapped, independent instructions reordered
+        setup=["s7 = 0.3"],
+        predict=["s1 = dot(v4, v0)"],
+        learn=["s5 = s0 - s1", "s6 = s7 * s5", "v3 = v0 * s6", "v4 = v3 + v4"],
+    )
+    assert same_up_to_renaming_and_order(reordered, REFERENCE_LINEAR_REGRESSION)
+    assert not same_up_to_renaming_and_order(reordered, REFERENCE_LINEAR_REGRESSION, compare_constants=True)
+    assert not same_up_to_renaming_and_order(DEMO_STYLE, REFERENCE_LINEAR_REGRESSION)  # one instruction more
+    swapped_difference = make(  # s1 - s0 is not s0 - s1
+        setup=["s2 = 0.001"],
+        predict=["s1 = dot(v0, v1)"],
+        learn=["s3 = s1 - s0", "s4 = s3 * s2", "v2 = v0 * s4", "v1 = v1 + v2"],
+    )
+    assert not same_up_to_renaming_and_order(swapped_difference, REFERENCE_LINEAR_REGRESSION)
+    two_orders = make(learn=["s2 = s0 + s0", "s3 = s0 * s0", "s1 = s2 - s3"])
+    other_order = make(learn=["s3 = s0 * s0", "s2 = s0 + s0", "s1 = s2 - s3"])
+    assert same_up_to_renaming_and_order(two_orders, other_order)
+    dependent = make(learn=["s2 = s0 + s0", "s2 = s2 * s2", "s1 = s2 - s0"])
+    reversed_dependency = make(learn=["s2 = s2 * s2", "s2 = s0 + s0", "s1 = s2 - s0"])
+    assert not same_up_to_renaming_and_order(dependent, reversed_dependency)

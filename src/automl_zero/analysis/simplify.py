@@ -41,6 +41,8 @@ MemorySize(scalars=5, vectors=3, matrices=1)
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from automl_zero.algorithm import (
@@ -59,7 +61,15 @@ from automl_zero.vm.encode import encode
 from automl_zero.vm.reference import Memory, execute
 from automl_zero.vm.rng import SplitMix64
 
-__all__ = ["fixed_addresses", "live_mask", "memory_needed", "renumber", "simplify"]
+__all__ = [
+    "fixed_addresses",
+    "hoist_constants",
+    "live_mask",
+    "memory_needed",
+    "renumber",
+    "same_up_to_renaming_and_order",
+    "simplify",
+]
 
 #: The project's smallest memory (MemorySize's lower bounds): S >= 2, V >= 1, M >= 1.
 _MINIMUM = (2, 1, 1)
@@ -232,11 +242,185 @@ def simplify(algorithm: Algorithm, *, multiclass: bool = False) -> Algorithm:
     while True:
         keep = iter(live_mask(algorithm, multiclass=multiclass))
         live = Algorithm(*(tuple(i for i in instructions if next(keep)) for _, instructions in algorithm.components()))
+        live = hoist_constants(live, multiclass=multiclass)
         setup = _without_setup_no_change(live)
         if setup == live.setup:
             return renumber(live, multiclass=multiclass)
         # A dropped write can make the instructions that fed it dead: prune again.
         algorithm = Algorithm(setup, live.predict, live.learn)
+
+
+def _written(instruction: Instruction) -> tuple[Kind, int] | None:
+    row = OPS[instruction.op]
+    return None if row.out is None else (row.out, instruction.out)
+
+
+def _read(instruction: Instruction) -> set[tuple[Kind, int]]:
+    row = OPS[instruction.op]
+    slots = {(kind, address) for kind, address in zip(row.inputs, (instruction.in1, instruction.in2), strict=False)}
+    if row.partial_write and row.out is not None:  # writing one element keeps (reads) the others
+        slots.add((row.out, instruction.out))
+    return slots
+
+
+def hoist_constants(algorithm: Algorithm, *, multiclass: bool = False) -> Algorithm:
+    """Move constant sets that Predict or Learn repeat on every example into Setup.
+
+    Evolution often sets a constant (a learning rate, say) in Learn on every
+    example where Setup could set it once. A constant set (``s2 = 0.1``, or
+    one element of a vector or matrix) moves to the end of Setup when no
+    other instruction of Predict or Learn writes its address, nothing reads
+    the address earlier in its component function, and, for one in Learn,
+    Predict never reads it: then every read sees the constant either way,
+    and the fitness is exactly the same. Fixed-role addresses never move.
+
+    Examples
+    --------
+    >>> from automl_zero.algorithm import make
+    >>> print(hoist_constants(make(predict=["s1 = dot(v0, v1)"], learn=["s2 = 0.01", "s3 = s0 - s1",
+    ...       "s3 = s3 * s2", "v2 = s3 * v0", "v1 = v1 + v2"])), end="")
+    def Setup():
+      s2 = 0.01
+    def Predict():
+      s1 = dot(v0, v1)
+    def Learn():
+      s3 = s0 - s1
+      s3 = s3 * s2
+      v2 = s3 * v0
+      v1 = v1 + v2
+
+    """
+    fixed = fixed_addresses(multiclass=multiclass)
+    while True:
+        loop = (algorithm.predict, algorithm.learn)
+        for c, component in enumerate(loop):
+            for p, instruction in enumerate(component):
+                row = OPS[instruction.op]
+                if row.out is None or row.inputs or row.random or instruction.out in fixed[row.out]:
+                    continue
+                slot = (row.out, instruction.out)
+                others = [i for d, other in enumerate(loop) for q, i in enumerate(other) if (d, q) != (c, p)]
+                if any(_written(i) == slot for i in others):
+                    continue
+                if any(slot in _read(i) for i in component[:p]):
+                    continue
+                if c == 1 and any(slot in _read(i) for i in algorithm.predict):
+                    continue
+                rest = component[:p] + component[p + 1 :]
+                predict, learn = (rest, algorithm.learn) if c == 0 else (algorithm.predict, rest)
+                algorithm = Algorithm((*algorithm.setup, instruction), predict, learn)
+                break
+            else:
+                continue
+            break
+        else:
+            return algorithm
+
+
+def _topological_orders(instructions: tuple[Instruction, ...], limit: int) -> list[tuple[Instruction, ...]]:
+    """Orders of a component function's instructions that compute the same (up to ``limit`` of them)."""
+    n = len(instructions)
+    before: list[set[int]] = [set() for _ in range(n)]
+    for j in range(n):
+        wj, rj = _written(instructions[j]), _read(instructions[j])
+        for i in range(j):
+            wi, ri = _written(instructions[i]), _read(instructions[i])
+            if (wi is not None and (wi in rj or wi == wj)) or (wj is not None and wj in ri):
+                before[j].add(i)
+            elif OPS[instructions[i].op].random and OPS[instructions[j].op].random:
+                before[j].add(i)  # random ops keep their order: they share one stream
+    orders: list[tuple[Instruction, ...]] = []
+
+    def extend(order: list[int], placed: set[int]) -> None:
+        if len(orders) >= limit:
+            return
+        if len(order) == n:
+            orders.append(tuple(instructions[k] for k in order))
+            return
+        for k in range(n):
+            if k not in placed and before[k] <= placed:
+                order.append(k)
+                placed.add(k)
+                extend(order, placed)
+                order.pop()
+                placed.discard(k)
+
+    extend([], set())
+    return orders
+
+
+def same_up_to_renaming_and_order(
+    a: Algorithm, b: Algorithm, *, compare_constants: bool = False, multiclass: bool = False, limit: int = 100_000
+) -> bool:
+    """Whether two algorithms are the same instructions up to renaming addresses and reordering.
+
+    Reordering means any order of a component function's instructions that
+    respects what each reads and writes; renaming is one bijection per kind
+    that keeps the fixed roles. Constants (what constant sets write) are
+    compared only with ``compare_constants``: a different learning rate is
+    still the same algorithm. Compare simplified algorithms
+    (:func:`simplify`). At most ``limit`` orders of ``a`` are tried.
+
+    Examples
+    --------
+    >>> from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, make
+    >>> evolved = make(setup=["s4 = 0.2"], predict=["s1 = dot(v0, v2)"],
+    ...                learn=["s3 = s0 - s1", "s2 = s3 * s4", "v1 = v0 * s2", "v2 = v2 + v1"])
+    >>> same_up_to_renaming_and_order(evolved, REFERENCE_LINEAR_REGRESSION)
+    True
+
+    """
+
+    def blank(algorithm: Algorithm) -> Algorithm:
+        if compare_constants:
+            return algorithm
+        return Algorithm(
+            *(
+                tuple(
+                    Instruction(i.op, i.out, i.in1, i.in2, (0.0, 0.0, 0.0) if i.op in _CONSTANT_SETS else i.data)
+                    for i in instructions
+                )
+                for _, instructions in algorithm.components()
+            )
+        )
+
+    a, b = blank(a), blank(b)
+    if [len(c) for _, c in a.components()] != [len(c) for _, c in b.components()]:
+        return False
+    target = renumber(b, multiclass=multiclass)
+    # x + y and y + x are the same instruction: try both operand orders of commutative ops.
+    swappable = [
+        (c, k) for c, (_, part) in enumerate(a.components()) for k, i in enumerate(part) if i.op in _COMMUTATIVE
+    ]
+    tried = 0
+    for swaps in itertools.product((False, True), repeat=len(swappable)):
+        parts = [list(part) for _, part in a.components()]
+        for (c, k), swap in zip(swappable, swaps, strict=True):
+            if swap:
+                i = parts[c][k]
+                parts[c][k] = Instruction(i.op, i.out, i.in2, i.in1, i.data)
+        for setup, predict, learn in itertools.product(*(_topological_orders(tuple(p), limit) for p in parts)):
+            if renumber(Algorithm(setup, predict, learn), multiclass=multiclass) == target:
+                return True
+            tried += 1
+            if tried >= limit:
+                return False
+    return False
+
+
+_CONSTANT_SETS = frozenset(row.op for row in OPS if row.out is not None and not row.inputs and not row.random)
+#: Ops whose two operands commute exactly in floating point (sums and products, element-wise or inner).
+_COMMUTATIVE = frozenset(
+    {
+        Op.SCALAR_SUM_OP,
+        Op.SCALAR_PRODUCT_OP,
+        Op.VECTOR_SUM_OP,
+        Op.VECTOR_PRODUCT_OP,
+        Op.VECTOR_INNER_PRODUCT_OP,
+        Op.MATRIX_SUM_OP,
+        Op.MATRIX_PRODUCT_OP,
+    }
+)
 
 
 #: Feature sizes at which Setup is run to see which of its writes change nothing.

@@ -134,6 +134,10 @@ class IslandWorker:
             out["best"] = self.best()
         return out
 
+    def steps(self, counts: Sequence[int]) -> list[dict[str, Any]]:
+        """Several rounds in one call (:meth:`step` for each): fewer, larger messages for Ray."""
+        return [self.step(count) for count in counts]
+
     def stats(self) -> dict[str, float]:
         """The island's stats, as :meth:`step` returns them."""
         return {

@@ -21,6 +21,9 @@ import numpy as np
 
 from automl_zero.search.islands import IslandWorker, WorkerError
 
+#: Rounds per Ray call.
+BATCH = 4
+
 
 def _ray() -> Any:
     try:
@@ -53,13 +56,39 @@ class RayIsland:
         self.restarts = 0
         # Calls sent and not received yet, oldest first: (method, args, object ref).
         self._pending: deque[tuple[str, tuple[Any, ...], Any]] = deque()
+        self._rounds: list[int] = []  # rounds not sent yet: they go BATCH at a time
+        self._results: deque[Any] = deque()  # results of a batch, not received yet
 
     def send(self, method: str, *args: Any) -> None:
-        """Start ``method(*args)`` on the actor (an actor runs its calls in order)."""
+        """Start ``method(*args)`` on the actor (an actor runs its calls in order).
+
+        Rounds (``step``) go to the actor :data:`BATCH` at a time, as one call:
+        a Ray call costs about a millisecond, a round of the demo's search
+        under ten. Any other call, or a receive that needs them, sends the
+        rounds held back first.
+        """
+        if method == "step":
+            self._rounds.append(args[0])
+            if len(self._rounds) >= BATCH:
+                self._send_rounds()
+            return
+        self._send_rounds()
+        self._call(method, args)
+
+    def _call(self, method: str, args: tuple[Any, ...]) -> None:
         self._pending.append((method, args, getattr(self.actor, method).remote(*args)))
+
+    def _send_rounds(self) -> None:
+        if self._rounds:
+            self._call("steps", (self._rounds,))
+            self._rounds = []
 
     def receive(self) -> Any:
         """The result of the oldest call; a dead actor is restarted, reloaded and its pending calls repeated."""
+        if self._results:
+            return self._results.popleft()
+        if not self._pending:
+            self._send_rounds()
         ray = _ray()
         for _attempt in range(3):
             try:
@@ -69,10 +98,13 @@ class RayIsland:
                 calls = [(method, args) for method, args, _ in self._pending]
                 self._pending.clear()
                 for method, args in calls:
-                    self.send(method, *args)
+                    self._call(method, args)
             else:
-                self._pending.popleft()
-                return result
+                method = self._pending.popleft()[0]
+                if method != "steps":
+                    return result
+                self._results.extend(result)
+                return self._results.popleft()
         raise WorkerError(f"island {self.index}: its Ray actor keeps dying")
 
     def _recover(self) -> None:
