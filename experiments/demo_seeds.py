@@ -9,7 +9,8 @@ simplified algorithm is the reference linear regression up to renaming and
 order of the instructions (its learning rate may differ).
 
 Usage: python experiments/demo_seeds.py [--seeds 1 2 ... 15] [--max-seconds 600] [--out experiments/results]
-Writes OUT/demo_seeds.json, OUT/demo_seeds.md and OUT/demo/seed<N>.txt, OUT/demo/seed<N>.simplified.txt.
+Writes OUT/demo_seeds.json, OUT/demo_seeds.md, OUT/demo_seeds.png and OUT/demo/seed<N>.txt,
+OUT/demo/seed<N>.simplified.txt.
 About 15 minutes for 15 seeds on one core of the 2-core development machine.
 """
 
@@ -28,13 +29,41 @@ from automl_zero.demo import run_demo
 ORIGINAL = {"seeds": 15, "successes": 15, "median_seconds": 76.0, "range_seconds": [25.0, 195.0]}
 
 
+def plot(summary: dict[str, object], path: Path) -> None:
+    """Seconds to success per seed, sorted (an empirical CDF), against the original's median and range."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = summary["per_seed"]
+    assert isinstance(rows, list)
+    seconds = sorted(r["seconds"] for r in rows if r["success"])
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.step(seconds, [(k + 1) / len(rows) for k in range(len(seconds))], where="post", label="automl-zero")
+    ax.axvspan(*ORIGINAL["range_seconds"], color="0.9", label="original C++: range (15 seeds)")
+    ax.axvline(ORIGINAL["median_seconds"], color="0.4", linestyle="--", label="original C++: median")
+    ax.set_xlabel("seconds to success (one core)")
+    ax.set_ylabel("fraction of seeds done")
+    ax.set_ylim(0, 1.02)
+    ax.legend(loc="lower right", fontsize=8)
+    ax.set_title("Demo: rediscovering linear regression")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", default=list(range(1, 16)))
     parser.add_argument("--max-seconds", type=float, default=600.0, help="per seed")
     parser.add_argument("--out", default="experiments/results")
+    parser.add_argument("--plot-only", action="store_true", help="redraw the plot from OUT/demo_seeds.json")
     args = parser.parse_args()
     out = Path(args.out)
+    if args.plot_only:
+        plot(json.loads((out / "demo_seeds.json").read_text()), out / "demo_seeds.png")
+        return
     (out / "demo").mkdir(parents=True, exist_ok=True)
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as the original was measured
@@ -97,6 +126,7 @@ def main() -> None:
             f"| {r['individuals']:,} | {r['final_fitness']:.6f} | {size} | {'yes' if r['reference_form'] else 'no'} |"
         )
     (out / "demo_seeds.md").write_text("\n".join(lines) + "\n")
+    plot(summary, out / "demo_seeds.png")
     median = summary["median_seconds"]
     print(
         f"\n{len(successes)}/{len(rows)} succeeded; median {median:.1f} s (range {seconds[0]:.1f}-{seconds[-1]:.1f} s)"

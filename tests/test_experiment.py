@@ -302,3 +302,14 @@ def test_a_run_on_ray_equals_the_local_run(tmp_path: Path) -> None:
     assert timeline(tmp_path / "ray") == timeline(tmp_path / "local")
     local, on_ray = (json.loads((tmp_path / name / "report.json").read_text()) for name in ("local", "ray"))
     assert on_ray["selected"] == local["selected"]
+
+
+def test_the_ray_backend_without_ray_says_how_to_install_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray fails, as when the extra is not installed
+    config_file = tmp_path / "small.yaml"
+    config_file.write_text(dump_config(small_config(1000)))
+    assert main(["run", str(config_file), "--out", str(tmp_path / "run"), "--backend", "ray"]) == 2
+    assert 'pip install "automl-zero[ray]"' in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()  # nothing written

@@ -506,6 +506,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as error:  # bad input: configs, files, data sets, run directories
         print(f"automl-zero: error: {error}", file=sys.stderr)
         return 2
+    except ImportError as error:  # an optional extra that is not installed (Ray)
+        print(f"automl-zero: error: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -220,8 +220,12 @@ class Experiment:
                 f"{str(path)!r} already holds a run; resume it with `automl-zero resume {path}` "
                 "or choose another --out directory"
             )
-        # Build the tasks before writing anything, so that bad input leaves no directory behind.
+        # Build the tasks (and check the backend) before writing anything: bad input leaves no directory behind.
         sets = config_task_sets(config)
+        if config.islands.backend == "ray":
+            from automl_zero.search.ray_backend import require
+
+            require()
         path.mkdir(parents=True, exist_ok=True)
         (path / "discoveries").mkdir(exist_ok=True)
         _atomic_write_text(path / "config.yaml", dump_config(config))

@@ -35,6 +35,11 @@ def _ray() -> Any:
     return ray
 
 
+def require() -> None:
+    """Raise the ImportError that says how to install Ray, if it is missing."""
+    _ray()
+
+
 def connect(address: str | None, num_cpus: int) -> Any:
     """Join the Ray cluster at ``address``, or start Ray on this machine with ``num_cpus``; return ``ray``."""
     ray = _ray()
