@@ -292,19 +292,19 @@ def test_setup_writes_that_change_nothing_are_dropped() -> None:
         predict=["s3 = s3 * s2", "s4 = dot(v0, v1)", "s1 = s4 * s3"],
         learn=["s4 = s1 - s0", "v2 = s4 * v0", "v1 = v2 + v1", "s5 = s5 + s2"],
     )
-    # cos(0) = 1 writes a new value and stays; the zero writes go; a random op would always stay.
+    # cos(0) = 1 writes a new value and stays (folded to the constant it computes); the zero writes go.
     assert str(simplify(algorithm)) == dedent(
         """\
         def Setup():
-          s2 = cos(s3)
-          s4 = -0.5
+          s2 = 1.0
+          s3 = -0.5
         def Predict():
-          s2 = s2 * s4
-          s3 = dot(v0, v1)
-          s1 = s3 * s2
+          s2 = s2 * s3
+          s4 = dot(v0, v1)
+          s1 = s4 * s2
         def Learn():
-          s3 = s1 - s0
-          v2 = s3 * v0
+          s4 = s1 - s0
+          v2 = s4 * v0
           v1 = v2 + v1
         """
     )
@@ -383,6 +383,20 @@ def test_random_algorithms_with_constant_sets_keep_exact_fitness() -> None:
         assert_same_fitness(original, moved, memory, tasks)
         assert_same_fitness(original, simplify(original), memory, tasks)
     assert hoisted > 50
+
+
+def test_setup_scalars_computed_from_constants_are_folded() -> None:
+    algorithm = make(  # seed 3 of the demo: the learning rate is computed in Setup
+        setup=["s1 = -0.33474245584124906", "s2 = s0 - s1", "s3 = s2 * s1", "v3[0.5] = 2.0", "s4 = dot(v3, v3)"],
+        predict=["s1 = dot(v0, v1)", "s1 = s1 + s4"],
+        learn=["s1 = s0 - s1", "v2 = s3 * v0", "v2 = s1 * v2", "v1 = v2 + v1"],
+    )
+    simplified = simplify(algorithm)
+    # s3 is a constant; s4 comes from a vector op (in general it could depend on F): it stays computed.
+    assert str(simplified).startswith(
+        "def Setup():\n  s2 = -0.11205251174263058\n  v1[0.5] = 2.0\n  s3 = dot(v1, v1)\n"
+    ), str(simplified)
+    assert_same_fitness(algorithm, simplified, MemorySize(6, 4, 1), TASK_SETS["linear_F4"])
 
 
 def test_same_up_to_renaming_and_order() -> None:

@@ -243,7 +243,7 @@ def simplify(algorithm: Algorithm, *, multiclass: bool = False) -> Algorithm:
         keep = iter(live_mask(algorithm, multiclass=multiclass))
         live = Algorithm(*(tuple(i for i in instructions if next(keep)) for _, instructions in algorithm.components()))
         live = hoist_constants(live, multiclass=multiclass)
-        setup = _without_setup_no_change(live)
+        setup = _fold_setup_scalars(_without_setup_no_change(live))
         if setup == live.setup:
             return renumber(live, multiclass=multiclass)
         # A dropped write can make the instructions that fed it dead: prune again.
@@ -461,6 +461,44 @@ def _without_setup_no_change(algorithm: Algorithm) -> tuple[Instruction, ...]:
                 if not np.array_equal(before, after, equal_nan=True):
                     drop.discard(position)
     return tuple(i for k, i in enumerate(algorithm.setup) if k not in drop)
+
+
+def _fold_setup_scalars(setup: tuple[Instruction, ...]) -> tuple[Instruction, ...]:
+    """Setup with scalars computed from constants replaced by constant sets of their values.
+
+    ``s2 = 0.5; s3 = s2 * s2`` becomes ``s2 = 0.5; s3 = 0.25`` (and liveness
+    then drops ``s2 = 0.5`` if nothing else reads it). Only scalar ops on
+    scalars whose values are known in Setup (zero initially, then constants
+    and such ops on them) are folded: those values do not depend on F or on
+    a random draw, and a constant set writes the very same float64.
+    """
+    size = memory_needed(Algorithm(setup, (), ()))
+    memory = Memory(size, 1)
+    rng = SplitMix64(0, 0)
+    known = set(range(size.scalars))  # scalars are zero at first
+    folded = []
+    with np.errstate(all="ignore"):
+        for instruction in setup:
+            row = OPS[instruction.op]
+            execute(instruction, memory, rng)
+            if row.out != Kind.SCALAR:
+                folded.append(instruction)
+                continue
+            scalar_inputs = all(kind == Kind.SCALAR for kind in row.inputs)
+            inputs_known = all(a in known for a in (instruction.in1, instruction.in2)[: len(row.inputs)])
+            value = float(memory.s[instruction.out])
+            if scalar_inputs and inputs_known and not row.random and np.isfinite(value):
+                known.add(instruction.out)
+                constant = row.inputs == () and instruction.op == Op.SCALAR_CONST_SET_OP
+                folded.append(
+                    instruction
+                    if constant
+                    else Instruction(Op.SCALAR_CONST_SET_OP, instruction.out, data=(value, 0.0, 0.0))
+                )
+            else:
+                known.discard(instruction.out)
+                folded.append(instruction)
+    return tuple(folded)
 
 
 def _value(memory: Memory, slot: tuple[Kind, int] | None) -> np.ndarray:
