@@ -21,12 +21,31 @@ import json
 import os
 import statistics
 from pathlib import Path
+from typing import Any
 
-from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION
+from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, parse
 from automl_zero.analysis.simplify import same_up_to_renaming_and_order, simplify
 from automl_zero.demo import run_demo
 
 ORIGINAL = {"seeds": 15, "successes": 15, "median_seconds": 76.0, "range_seconds": [25.0, 195.0]}
+
+
+def write(summary: dict[str, Any], out: Path) -> None:
+    """OUT/demo_seeds.json and the per-seed table OUT/demo_seeds.md."""
+    rows = summary["per_seed"]
+    (out / "demo_seeds.json").write_text(json.dumps(summary, indent=2))
+    lines = [
+        "| seed | success | seconds | experiments | individuals | T_final | simplified (Setup/Predict/Learn) "
+        "| reference form |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        size = "/".join(map(str, r["simplified_size"])) if r["simplified_size"] else "-"
+        lines.append(
+            f"| {r['seed']} | {'yes' if r['success'] else 'no'} | {r['seconds']:.1f} | {r['experiments']} "
+            f"| {r['individuals']:,} | {r['final_fitness']:.6f} | {size} | {'yes' if r['reference_form'] else 'no'} |"
+        )
+    (out / "demo_seeds.md").write_text("\n".join(lines) + "\n")
 
 
 def plot(summary: dict[str, object], path: Path) -> None:
@@ -59,10 +78,24 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=600.0, help="per seed")
     parser.add_argument("--out", default="experiments/results")
     parser.add_argument("--plot-only", action="store_true", help="redraw the plot from OUT/demo_seeds.json")
+    parser.add_argument(
+        "--resimplify", action="store_true", help="simplify the saved algorithms again (after simplify improved)"
+    )
     args = parser.parse_args()
     out = Path(args.out)
-    if args.plot_only:
-        plot(json.loads((out / "demo_seeds.json").read_text()), out / "demo_seeds.png")
+    if args.plot_only or args.resimplify:
+        summary = json.loads((out / "demo_seeds.json").read_text())
+        if args.resimplify:
+            for row in summary["per_seed"]:
+                found = out / "demo" / f"seed{row['seed']}.txt"
+                if found.exists():
+                    simplified = simplify(parse(found.read_text()))
+                    (out / "demo" / f"seed{row['seed']}.simplified.txt").write_text(str(simplified))
+                    row["reference_form"] = same_up_to_renaming_and_order(simplified, REFERENCE_LINEAR_REGRESSION)
+                    row["simplified_size"] = [len(c) for _, c in simplified.components()]
+            summary["reference_form"] = sum(r["reference_form"] for r in summary["per_seed"])
+            write(summary, out)
+        plot(summary, out / "demo_seeds.png")
         return
     (out / "demo").mkdir(parents=True, exist_ok=True)
     if hasattr(os, "sched_setaffinity"):
@@ -113,19 +146,7 @@ def main() -> None:
         "original": ORIGINAL,
         "per_seed": rows,
     }
-    (out / "demo_seeds.json").write_text(json.dumps(summary, indent=2))
-    lines = [
-        "| seed | success | seconds | experiments | individuals | T_final | simplified (Setup/Predict/Learn) "
-        "| reference form |",
-        "|---|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        size = "/".join(map(str, r["simplified_size"])) if r["simplified_size"] else "-"
-        lines.append(
-            f"| {r['seed']} | {'yes' if r['success'] else 'no'} | {r['seconds']:.1f} | {r['experiments']} "
-            f"| {r['individuals']:,} | {r['final_fitness']:.6f} | {size} | {'yes' if r['reference_form'] else 'no'} |"
-        )
-    (out / "demo_seeds.md").write_text("\n".join(lines) + "\n")
+    write(summary, out)
     plot(summary, out / "demo_seeds.png")
     median = summary["median_seconds"]
     print(
