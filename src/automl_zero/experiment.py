@@ -225,7 +225,7 @@ class Experiment:
         if config.islands.backend == "ray":
             from automl_zero.search.ray_backend import require
 
-            require()
+            require(config.islands.address, config.islands.num_workers)
         path.mkdir(parents=True, exist_ok=True)
         (path / "discoveries").mkdir(exist_ok=True)
         _atomic_write_text(path / "config.yaml", dump_config(config))

@@ -137,6 +137,8 @@ def test_ray_gives_the_local_result_and_survives_a_killed_worker() -> None:
             run(on_ray, 2)
             assert on_ray.handles[1].restarts == 1  # type: ignore[attr-defined]
             assert on_ray.individuals == 6000
+        with pytest.raises(ValueError, match="3 islands need 3 CPUs"):
+            ray_handles(None, 3)  # Ray runs here with 2 CPUs
     finally:
         ray.shutdown()
 

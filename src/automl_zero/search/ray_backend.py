@@ -35,9 +35,30 @@ def _ray() -> Any:
     return ray
 
 
-def require() -> None:
-    """Raise the ImportError that says how to install Ray, if it is missing."""
+def require(address: str | None = None, num_islands: int | None = None) -> None:
+    """Check that Ray is installed and, given ``num_islands``, that its cluster has a CPU per island.
+
+    Raises
+    ------
+    ImportError
+        Ray is missing (the message says how to install it).
+    ValueError
+        The cluster (joined, or started here) has fewer CPUs than islands.
+
+    """
     _ray()
+    if num_islands is not None:
+        _check_cpus(connect(address, num_islands), num_islands)
+
+
+def _check_cpus(ray: Any, num_islands: int) -> None:
+    # Rounds wait for every island: an actor that Ray cannot place would stall the run forever.
+    cpus = ray.cluster_resources().get("CPU", 0)
+    if num_islands > cpus:
+        raise ValueError(
+            f"{num_islands} islands need {num_islands} CPUs (one actor each) but the Ray cluster has {cpus:g}: "
+            f"use --workers {int(cpus)} or fewer, or add nodes"
+        )
 
 
 def connect(address: str | None, num_cpus: int) -> Any:
@@ -141,6 +162,7 @@ class RayIsland:
 def ray_handles(address: str | None, num_islands: int) -> Callable[[int, tuple[Any, ...]], RayIsland]:
     """A handle factory for :class:`~automl_zero.search.islands.IslandModel` that runs islands as actors."""
     ray = connect(address, num_islands)
+    _check_cpus(ray, num_islands)
     # One CPU per island; Ray restarts a dead actor (its constructor runs again) as often as needed.
     actor_class = ray.remote(num_cpus=1, max_restarts=-1)(IslandWorker)
     return lambda index, args: RayIsland(index, args, actor_class)
