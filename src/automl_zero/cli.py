@@ -15,6 +15,7 @@ import numpy as np
 from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, MemorySize
 from automl_zero.mutation import random_algorithm
 from automl_zero.ops import DEMO_OPS
+from automl_zero.search.islands import BACKENDS
 from automl_zero.tasks import linear_regression_tasks
 from automl_zero.vm.compiled import CompiledExecutor
 
@@ -243,7 +244,6 @@ def _select_executor(args: argparse.Namespace) -> tuple[Any, Any]:
 
 
 def _simplify(args: argparse.Namespace) -> int:
-    from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION
     from automl_zero.analysis.simplify import memory_needed, same_up_to_renaming_and_order, simplify
 
     algorithm = _read_algorithm(args.file)
@@ -379,7 +379,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--workers", type=_positive(int), help="islands, one worker each (default: islands.workers; null = every core)"
     )
-    run.add_argument("--backend", choices=("local", "ray"), help="local processes (default) or Ray actors")
+    run.add_argument("--backend", choices=BACKENDS, help="local processes (default) or Ray actors")
     run.add_argument("--address", help="Ray cluster address (with --backend ray); default: start Ray here")
     run.set_defaults(handler=_run)
 

@@ -4,16 +4,19 @@ Each island runs regularized evolution on its own population (and possibly
 its own task set) in its own worker: this process (one island), local
 processes (the default for several), or Ray actors (a cluster). The
 coordinator here advances all islands in rounds of the same number of
-individuals each; at every ``migration_interval`` individuals per island,
+individuals each, keeping a few rounds in flight so that workers never wait
+for it. At every multiple of ``migration_interval`` individuals per island,
 each island sends copies of its ``migrants`` fittest individuals to another
-island drawn at random, where they are re-evaluated on that island's tasks
-and replace the oldest individuals, as the newest.
+island drawn at random; they arrive at the next multiple, where they are
+re-evaluated on that island's tasks and replace the oldest individuals, as
+the newest.
 
-Determinism: rounds are synchronous and the destinations come from the
-coordinator's seeded generator, so a run is a function of the seed, the
-number of islands W and the round size, whatever the backend and the
-machine's speed. What differs with W is the search itself (W populations of
-P, each with its own seed).
+Determinism: every island runs the same rounds, migrants leave and arrive at
+fixed individual counts, and the destinations come from the coordinator's
+seeded generator, so a run is a function of the seed, the number of islands
+W and the round size, whatever the backend and the machine's speed. What
+differs with W is the search itself (W populations of P, each with its own
+seed).
 """
 
 from __future__ import annotations
@@ -285,7 +288,7 @@ class IslandModel:
         self.config = config
         self.islands = islands
         self.num_islands = islands.num_workers
-        self._args = [
+        island_args = [
             (
                 space,
                 list(task_sets[k % len(task_sets)]),
@@ -302,7 +305,7 @@ class IslandModel:
                 from automl_zero.search.ray_backend import ray_handles
 
                 make_handle = ray_handles(islands.address, self.num_islands)
-            for k, args in enumerate(self._args):
+            for k, args in enumerate(island_args):
                 if make_handle is not None:
                     self.handles.append(make_handle(k, args))
                 elif self.num_islands == 1:
@@ -314,7 +317,6 @@ class IslandModel:
             raise
         capacity = space.capacity
         self._state: dict[str, np.ndarray] = {
-            "round": np.zeros(1, dtype=np.int64),
             "per_island": np.zeros(1, dtype=np.int64),
             "best_fit": np.full(1, -1.0),
             "best_individual": np.full(1, -1, dtype=np.int64),
@@ -402,7 +404,6 @@ class IslandModel:
     def _take_round(self, per_island: int, results: list[dict[str, Any]]) -> None:
         self._stats = [{name: value for name, value in r.items() if name != "best"} for r in results]
         self._state["per_island"][0] += per_island
-        self._state["round"][0] += 1
         best_island = max(range(self.num_islands), key=lambda k: results[k]["best_fitness"])
         best = results[best_island]["best_fitness"]
         if best > self._state["best_fit"][0]:
@@ -471,16 +472,18 @@ class IslandModel:
         s = self._state
         return decode(_from_layout(s["best_i"], s["best_f"], s["best_sizes"]))
 
+    def _current_stats(self) -> list[dict[str, float]]:
+        if not self._stats[0]:  # no round completed since the start or a restore: ask the islands
+            self._stats = self._all("stats")
+        return self._stats
+
     def island_stats(self) -> list[dict[str, float]]:
         """Each island's stats after the last completed round (``busy_seconds``: its time in search steps)."""
-        if not self._stats[0]:
-            self._stats = self._all("stats")
-        return [dict(stats) for stats in self._stats]
+        return [dict(stats) for stats in self._current_stats()]
 
     def stats(self) -> dict[str, float]:
         """Counters summed (rates and means averaged) over the islands."""
-        if not self._stats[0]:
-            self._stats = self._all("stats")
+        self._current_stats()
         summed = ("structural_hits", "fec_hits", "full_evaluations", "train_steps")
         averaged = ("mean_fitness", "fec_hit_rate", "hurdle", "hurdle_pass_rate")
         out: dict[str, float] = {name: sum(s[name] for s in self._stats) for name in summed}

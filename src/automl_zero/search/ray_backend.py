@@ -3,10 +3,10 @@
 ``pip install "automl-zero[ray]"``. Each island is an actor running
 :class:`~automl_zero.search.islands.IslandWorker`; the coordinator
 (:class:`~automl_zero.search.islands.IslandModel`) drives them in the same
-synchronous rounds as local processes, so results equal the local backend's
-for the same seed and W. An actor whose process dies is restarted by Ray and
-reloaded from the island's state at the last checkpoint; the call it was
-running is repeated and the run goes on (from then on it is no longer
+rounds as local processes, so results equal the local backend's for the same
+seed and W. An actor whose process dies is restarted by Ray and reloaded from
+the island's state at the last checkpoint; the calls it had in flight are
+repeated and the run goes on (from then on it is no longer
 bit-for-bit reproducible: that island lost the work since the checkpoint).
 """
 
