@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, MemorySize
+from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, Algorithm, MemorySize
 from automl_zero.mutation import random_algorithm
 from automl_zero.ops import DEMO_OPS
 from automl_zero.search.islands import BACKENDS
@@ -233,21 +233,39 @@ def _read_algorithm(path: str) -> Any:
         raise ValueError(f"{path}: {error}") from error
 
 
-def _select_executor(args: argparse.Namespace) -> tuple[Any, Any]:
-    """The config and an executor over its T_select (where the paper analyses and tunes)."""
+def _select_executor(args: argparse.Namespace, algorithm: Algorithm) -> Any:
+    """An executor over the config's T_select (where the paper analyses and tunes) for ``algorithm``.
+
+    Its memory is the config's, widened where the algorithm needs more (``memory_holding``).
+    """
+    from automl_zero.analysis.simplify import memory_holding
     from automl_zero.config import load_config
     from automl_zero.experiment import config_task_sets, executor_for
 
     config = load_config(args.config)
-    sets = config_task_sets(config)
-    return config, executor_for(sets.select, config.memory, config)
+    memory = memory_holding(algorithm, config.memory)
+    if memory != config.memory:
+        print(
+            f"# the config's memory is {config.memory}; evaluating in {memory}, which holds the algorithm",
+            file=sys.stderr,
+        )
+    return executor_for(config_task_sets(config).select, memory, config)
 
 
 def _simplify(args: argparse.Namespace) -> int:
-    from automl_zero.analysis.simplify import memory_needed, same_up_to_renaming_and_order, simplify
+    from automl_zero.analysis.simplify import memory_needed, reassociate, same_up_to_renaming_and_order, simplify
 
     algorithm = _read_algorithm(args.file)
     simple = simplify(algorithm, multiclass=args.multiclass)
+    if args.reassociate:
+        regrouped = reassociate(simple)
+        if regrouped != simple:
+            simple = simplify(regrouped, multiclass=args.multiclass)
+            print(
+                "# --reassociate: regrouped products of scalars and a vector; the same in exact "
+                "arithmetic, but floating point may round the last digits differently",
+                file=sys.stderr,
+            )
     before = sum(len(c) for _, c in algorithm.components())
     after = sum(len(c) for _, c in simple.components())
     print(simple, end="")
@@ -267,8 +285,7 @@ def _ablate(args: argparse.Namespace) -> int:
     from automl_zero.analysis.ablate import ablate, knock_in
 
     algorithm = _read_algorithm(args.file)
-    config, executor = _select_executor(args)
-    algorithm.validate(config.memory)
+    executor = _select_executor(args, algorithm)
     result = ablate(algorithm, executor, threshold=args.threshold)
     print(f"Knock-outs on T_select ({len(executor.tasks)} tasks); * marks changes above {args.threshold}:")
     print(result.table())
@@ -290,8 +307,7 @@ def _tune(args: argparse.Namespace) -> int:
     from automl_zero.analysis.tune import constants, tune
 
     algorithm = _read_algorithm(args.file)
-    config, executor = _select_executor(args)
-    algorithm.validate(config.memory)
+    executor = _select_executor(args, algorithm)
     result = tune(algorithm, executor, trials=args.trials, method=args.method, seed=args.seed, scale=args.scale)
     found = constants(algorithm)
     tuned = constants(result.algorithm)
@@ -444,6 +460,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     simplify.add_argument("file", help="algorithm in the paper's notation")
     simplify.add_argument("--multiclass", action="store_true", help="the prediction is v2 (multiclass tasks)")
+    simplify.add_argument(
+        "--reassociate",
+        action="store_true",
+        help="also regroup chained scalar-vector products (exact only up to rounding), e.g. "
+        "'v2 = lr * v0; v2 = err * v2' into 'g = err * lr; v2 = g * v0'",
+    )
     simplify.add_argument("--out", help="also write the result to this file")
     simplify.set_defaults(handler=_simplify)
 

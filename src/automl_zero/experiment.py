@@ -534,13 +534,19 @@ def summary(run_dir: str | os.PathLike[str]) -> str:
 
 
 def evaluate_file(algorithm_file: str | os.PathLike[str], config: ExperimentConfig) -> dict[str, float]:
-    """Score an algorithm written in the paper's notation on a config's three task sets."""
+    """Score an algorithm written in the paper's notation on a config's three task sets.
+
+    The memory is the config's, widened where the algorithm needs more addresses
+    (:func:`~automl_zero.analysis.simplify.memory_holding`): spare addresses change no fitness.
+    """
+    from automl_zero.analysis.simplify import memory_holding
+
     text = Path(algorithm_file).read_text()
     algorithm = parse(text)
-    algorithm.validate(config.memory)
+    memory = memory_holding(algorithm, config.memory)
     sets = config_task_sets(config)
     return {
-        role: executor_for(role_tasks, config.memory, config).evaluate(algorithm)
+        role: executor_for(role_tasks, memory, config).evaluate(algorithm)
         for role, role_tasks in zip(("search", "select", "final"), sets, strict=True)
     }
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, MemorySize, parse
+from automl_zero.analysis.simplify import same_up_to_renaming_and_order
 from automl_zero.cli import main
 from automl_zero.config import dump_config, load_config
 from automl_zero.tasks import linear_regression_tasks
@@ -66,7 +67,24 @@ def test_ablate_marks_every_instruction_of_sgd(
     assert len(rows) == 6 + 3  # six instructions and three components all matter
     assert "knock-in learn[1]" in out
     assert main(["ablate", str(file), "--config", str(config), "--knock-in", "learn-one"]) == 2
-    assert main(["ablate", str(file), "--config", str(DEMO)]) == 2  # S=4: the algorithm uses s4
+    capsys.readouterr()
+    # The demo's memory has S=4 and the algorithm uses s4: it is evaluated in a memory that holds it.
+    assert main(["ablate", str(file), "--config", str(DEMO)]) == 0
+    assert "evaluating in MemorySize(scalars=5, vectors=3, matrices=1)," in capsys.readouterr().err
+
+
+def test_simplify_reassociate_reaches_the_reference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # The demo's seed 4: the learning rate scales the features before the error does.
+    found = "def Setup():\ndef Predict():\n  s1 = dot(v1, v0)\ndef Learn():\n  s2 = 0.1656\n"
+    found += "  v2 = s2 * v0\n  s2 = s0 - s1\n  v2 = s2 * v2\n  v1 = v2 + v1\n"
+    file = write(tmp_path, found)
+    assert main(["simplify", str(file)]) == 0
+    assert "linear regression by SGD" not in capsys.readouterr().err
+    assert main(["simplify", str(file), "--reassociate"]) == 0
+    captured = capsys.readouterr()
+    assert "regrouped products" in captured.err
+    assert "this is linear regression by SGD" in captured.err
+    assert same_up_to_renaming_and_order(parse(captured.out), REFERENCE_LINEAR_REGRESSION)
 
 
 def test_tune_improves_a_bad_learning_rate(tmp_path: Path, config: Path, capsys: pytest.CaptureFixture[str]) -> None:

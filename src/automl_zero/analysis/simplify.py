@@ -65,7 +65,9 @@ __all__ = [
     "fixed_addresses",
     "hoist_constants",
     "live_mask",
+    "memory_holding",
     "memory_needed",
+    "reassociate",
     "renumber",
     "same_up_to_renaming_and_order",
     "simplify",
@@ -136,6 +138,26 @@ def memory_needed(algorithm: Algorithm, *, multiclass: bool = False) -> MemorySi
             for _, kind, address in _slots(instruction):
                 counts[kind] = max(counts[kind], address + 1)
     return MemorySize(*counts)
+
+
+def memory_holding(algorithm: Algorithm, memory: MemorySize, *, multiclass: bool = False) -> MemorySize:
+    """Return ``memory``, widened per kind where ``algorithm`` needs more addresses.
+
+    Spare addresses change no fitness, so a config's memory widened this way scores an
+    algorithm (a simplified one can take one scalar more than the search's memory, see
+    :func:`hoist_constants` and :func:`reassociate`) exactly as any memory that holds it.
+
+    Examples
+    --------
+    >>> from automl_zero.algorithm import make
+    >>> memory_holding(make(learn=["s4 = s0 * s0", "s1 = s4 + s4"]), MemorySize(4, 3, 1))
+    MemorySize(scalars=5, vectors=3, matrices=1)
+
+    """
+    needed = memory_needed(algorithm, multiclass=multiclass)
+    return MemorySize(
+        max(memory.scalars, needed.scalars), max(memory.vectors, needed.vectors), max(memory.matrices, needed.matrices)
+    )
 
 
 def live_mask(algorithm: Algorithm, *, multiclass: bool = False) -> list[bool]:
@@ -274,6 +296,13 @@ def hoist_constants(algorithm: Algorithm, *, multiclass: bool = False) -> Algori
     Predict never reads it: then every read sees the constant either way,
     and the fitness is exactly the same. Fixed-role addresses never move.
 
+    Evolution also reuses an address: ``s2 = 0.1`` read by a few
+    instructions, then ``s2 = s0 - s1`` later in the same component
+    function. The constant's value never leaves that stretch, whoever else
+    writes ``s2``, so the constant and its reads there move to an unused
+    address (one more in memory), which then moves to Setup by the rule
+    above; this too keeps the fitness exactly.
+
     Examples
     --------
     >>> from automl_zero.algorithm import make
@@ -299,7 +328,13 @@ def hoist_constants(algorithm: Algorithm, *, multiclass: bool = False) -> Algori
                 if row.out is None or row.inputs or row.random or instruction.out in fixed[row.out]:
                     continue
                 slot = (row.out, instruction.out)
+                later = [q for q in range(p + 1, len(component)) if _written(component[q]) == slot]
                 others = [i for d, other in enumerate(loop) for q, i in enumerate(other) if (d, q) != (c, p)]
+                if later and not row.partial_write and not OPS[component[later[0]].op].partial_write:
+                    component = _split_constant(algorithm, component, p, later[0])
+                    instruction = component[p]
+                    slot = (row.out, instruction.out)
+                    others = []
                 if any(_written(i) == slot for i in others):
                     continue
                 if any(slot in _read(i) for i in component[:p]):
@@ -315,6 +350,101 @@ def hoist_constants(algorithm: Algorithm, *, multiclass: bool = False) -> Algori
             break
         else:
             return algorithm
+
+
+def _split_constant(
+    algorithm: Algorithm, component: tuple[Instruction, ...], p: int, q: int
+) -> tuple[Instruction, ...]:
+    """``component`` with the constant set at ``p`` and its reads up to ``q`` on an unused address.
+
+    The instruction at ``q`` rewrites the address wholly, so the constant's
+    value is read only by the inputs of ``p+1 .. q``.
+    """
+    kind = OPS[component[p].op].out
+    assert kind is not None
+    used = {a for _, part in algorithm.components() for i in part for _, k, a in _slots(i) if k == kind}
+    fresh = max(used | set(fixed_addresses()[kind])) + 1
+    old = component[p].out
+
+    def moved(instruction: Instruction) -> Instruction:
+        row = OPS[instruction.op]
+        inputs = [
+            fresh if (k, a) == (kind, old) else a
+            for k, a in zip(row.inputs, (instruction.in1, instruction.in2), strict=False)
+        ]
+        inputs += [instruction.in1, instruction.in2][len(inputs) :]
+        return Instruction(instruction.op, instruction.out, inputs[0], inputs[1], instruction.data)
+
+    constant = component[p]
+    return (
+        *component[:p],
+        Instruction(constant.op, fresh, constant.in1, constant.in2, constant.data),
+        *(moved(i) for i in component[p + 1 : q + 1]),
+        *component[q + 1 :],
+    )
+
+
+def reassociate(algorithm: Algorithm) -> Algorithm:
+    """Regroup chained scalar-vector products: scale by one product of the scalars.
+
+    ``v2 = s2 * v0; ...; v2 = s3 * v2`` becomes ``...; s4 = s3 * s2; v2 =
+    s4 * v0`` (``s4`` an unused address) when nothing reads or writes
+    ``v2`` between the two and nothing writes ``s2`` or ``v0`` there. It is
+    the same in exact arithmetic, and it turns "scale the features by the
+    learning rate, then by the error" into SGD's "scale the error by the
+    learning rate". Floating point rounds the two groupings differently,
+    so, unlike :func:`simplify`, this can change the fitness in its last
+    digits; simplify the result again to renumber it.
+
+    Examples
+    --------
+    >>> from automl_zero.algorithm import make
+    >>> print(reassociate(make(setup=["s2 = 0.1"], predict=["s1 = dot(v0, v1)"],
+    ...       learn=["v2 = s2 * v0", "s3 = s0 - s1", "v2 = s3 * v2", "v1 = v1 + v2"])), end="")
+    def Setup():
+      s2 = 0.1
+    def Predict():
+      s1 = dot(v0, v1)
+    def Learn():
+      s3 = s0 - s1
+      s4 = s3 * s2
+      v2 = s4 * v0
+      v1 = v1 + v2
+
+    """
+    components = [list(part) for _, part in algorithm.components()]
+    changed = True
+    while changed:
+        changed = False
+        for part in components:
+            for i, first in enumerate(part):
+                if first.op != Op.SCALAR_VECTOR_PRODUCT_OP:
+                    continue
+                result = (Kind.VECTOR, first.out)
+                touching = [
+                    j for j in range(i + 1, len(part)) if result in _read(part[j]) or _written(part[j]) == result
+                ]
+                if not touching:
+                    continue
+                j = touching[0]
+                second = part[j]
+                if second.op != Op.SCALAR_VECTOR_PRODUCT_OP or second.out != first.out or second.in2 != first.out:
+                    continue
+                kept = {(Kind.SCALAR, first.in1), (Kind.VECTOR, first.in2)}
+                if any(_written(part[k]) in kept for k in range(i + 1, j)):
+                    continue
+                used = {a for c in components for ins in c for _, kind, a in _slots(ins) if kind == Kind.SCALAR}
+                factor = max(used | set(fixed_addresses()[Kind.SCALAR])) + 1
+                part[j : j + 1] = [
+                    Instruction(Op.SCALAR_PRODUCT_OP, factor, second.in1, first.in1),
+                    Instruction(Op.SCALAR_VECTOR_PRODUCT_OP, first.out, factor, first.in2),
+                ]
+                del part[i]
+                changed = True
+                break
+            if changed:
+                break
+    return Algorithm(*(tuple(part) for part in components))
 
 
 def _topological_orders(instructions: tuple[Instruction, ...], limit: int) -> list[tuple[Instruction, ...]]:
