@@ -83,7 +83,7 @@ def write_config(condition: str, out: Path, individuals: int, start: Path) -> Pa
     # The median accuracy over the digits pairs is 1.0 for logistic regression already (most pairs
     # are separable), which would leave nothing to select on; the mean still moves.
     config["evolution"]["fitness_combination"] = "mean"
-    config["initial_algorithm"] = str(start.resolve())
+    config["initial_algorithm"] = start.name  # relative to the config file, written beside it
     config["budget"] = {"max_individuals": individuals, "max_seconds": None}
     config["run"]["baselines"] = ["logistic_regression"]
     path = out / f"{condition}.yaml"
