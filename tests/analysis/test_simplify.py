@@ -12,6 +12,7 @@ from automl_zero.analysis.simplify import (
     fixed_addresses,
     hoist_constants,
     live_mask,
+    memory_holding,
     memory_needed,
     reassociate,
     renumber,
@@ -404,13 +405,7 @@ def test_random_algorithms_with_constant_sets_keep_exact_fitness() -> None:
         hoisted += len(moved.setup) > len(original.setup)
         # Moving a constant off a reused address takes one unused address more.
         for result in (moved, simplify(original)):
-            needed = memory_needed(result)
-            room = MemorySize(
-                max(memory.scalars, needed.scalars),
-                max(memory.vectors, needed.vectors),
-                max(memory.matrices, needed.matrices),
-            )
-            assert_same_fitness(original, result, room, tasks)
+            assert_same_fitness(original, result, memory_holding(result, memory), tasks)
     assert hoisted > 50
 
 
