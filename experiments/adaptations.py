@@ -18,7 +18,11 @@ The algorithm each search selects on T_select is simplified (exactly, see
   predictions; the knock-out of those instructions on T_select says whether it helps;
 - a learning-rate schedule: a scalar that Learn updates from its own previous value, so that
   it carries from one example to the next, and that Predict never reads: not a weight, but
-  state of the learning rule, such as a decaying learning rate (``s2 = s2 * s5``).
+  state of the learning rule, such as a decaying learning rate (``s2 = s2 * s5``). Training on
+  the first T_select task with the reference executor, watching the scalar after every Learn,
+  says whether it decays (its last finite magnitude below 0.9 of that after the first
+  example), grows (above 1.1 of it) or stays flat; only a decaying one counts as
+  learning-rate decay.
 
 Each adaptation's count over seeds is compared with the control's by Fisher's exact test
 (one-sided: more often than in the control). Before the searches, the script also scores
@@ -34,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -43,13 +48,15 @@ from typing import Any
 import yaml
 from scipy.stats import fisher_exact
 
-from automl_zero.algorithm import Algorithm, parse
+from automl_zero.algorithm import Algorithm, MemorySize, parse
 from automl_zero.analysis.ablate import ablate
-from automl_zero.analysis.simplify import simplify
+from automl_zero.analysis.simplify import memory_holding, simplify
 from automl_zero.baselines import baseline
 from automl_zero.config import load_config
 from automl_zero.experiment import config_task_sets, executor_for
 from automl_zero.ops import OPS, Kind
+from automl_zero.tasks.base import Task
+from automl_zero.vm.reference import evaluate_task
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 
@@ -145,12 +152,27 @@ def schedule_scalars(algorithm: Algorithm) -> list[int]:
     return recurrent
 
 
+def direction(algorithm: Algorithm, address: int, task: Task, memory: MemorySize) -> str:
+    """Whether scalar ``address`` decays, grows or stays flat while training on ``task``."""
+    seen: list[float] = []
+    evaluate_task(algorithm, task, memory, on_learn=lambda m: seen.append(abs(float(m.s[address]))))
+    finite = [v for v in seen if math.isfinite(v)]  # a scalar that overflows has grown first
+    if len(finite) < 2:
+        return "unknown"
+    if finite[-1] < 0.9 * finite[0]:
+        return "decays"
+    return "grows" if finite[-1] > 1.1 * finite[0] else "flat"
+
+
 def analyse(run_dir: Path, config: Path) -> dict[str, Any]:
     """Simplify the selected algorithm and look for the two adaptations."""
     report = json.loads((run_dir / "report.json").read_text())
     loaded = load_config(config)
-    select = executor_for(config_task_sets(loaded).select, loaded.memory, loaded)
+    select_tasks = config_task_sets(loaded).select
+    select = executor_for(select_tasks, loaded.memory, loaded)
     simplified = simplify(parse(report["selected"]["algorithm"]))
+    memory = memory_holding(simplified, loaded.memory)
+    schedule = {a: direction(simplified, a, select_tasks[0], memory) for a in schedule_scalars(simplified)}
     (run_dir / "simplified.txt").write_text(str(simplified))
     noise = [
         (name, position)
@@ -170,8 +192,9 @@ def analyse(run_dir: Path, config: Path) -> dict[str, Any]:
         "simplified_size": [len(c) for _, c in simplified.components()],
         "noise_injection": bool(noise),
         "noise_knock_out_change": knock_out,
-        "schedule_scalars": schedule_scalars(simplified),
-        "learning_rate_schedule": bool(schedule_scalars(simplified)),
+        "schedule_scalars": {f"s{a}": way for a, way in schedule.items()},
+        "learning_rate_schedule": bool(schedule),
+        "learning_rate_decay": "decays" in schedule.values(),
     }
 
 
@@ -228,6 +251,7 @@ def main() -> None:
         c: {
             "noise_injection": sum(r["noise_injection"] for r in rows.values()),
             "learning_rate_schedule": sum(r["learning_rate_schedule"] for r in rows.values()),
+            "learning_rate_decay": sum(r["learning_rate_decay"] for r in rows.values()),
             "beats_logistic_regression": sum(
                 r["selected_final"] > r["logistic_regression_final"] for r in rows.values()
             ),
@@ -236,7 +260,12 @@ def main() -> None:
         for c, rows in results.items()
     }
     tests = {}
-    for adaptation, feature in (("few_examples", "noise_injection"), ("fast_training", "learning_rate_schedule")):
+    pairs = (
+        ("few_examples", "noise_injection"),
+        ("fast_training", "learning_rate_decay"),
+        ("fast_training", "learning_rate_schedule"),
+    )
+    for adaptation, feature in pairs:
         if adaptation in results and "control" in results:
             a, c = summary["counts"][adaptation], summary["counts"]["control"]
             table = [[a[feature], a["seeds"] - a[feature]], [c[feature], c["seeds"] - c[feature]]]

@@ -612,6 +612,20 @@ def test_predicting_zero_scores_the_squashed_rms() -> None:
     assert_allclose(evaluate_task(algorithm, task, MemorySize(4, 3, 1)), 1 - (2 / math.pi) * math.atan(rms), rtol=1e-12)
 
 
+def test_on_learn_watches_every_learn() -> None:
+    # A learning rate halved on every example: 3 examples x 2 epochs = 6 calls, in order.
+    task = linear_regression_tasks(1, 3, num_train=3, num_valid=4, seed=2, num_epochs=2)[0]
+    algorithm = make(
+        setup=["s2 = 0.8", "s3 = 0.5"],
+        predict=["s1 = dot(v0, v1)"],
+        learn=["s4 = s0 - s1", "s4 = s4 * s2", "v2 = s4 * v0", "v1 = v1 + v2", "s2 = s2 * s3"],
+    )
+    seen: list[float] = []
+    fitness = evaluate_task(algorithm, task, MemorySize(5, 3, 1), on_learn=lambda memory: seen.append(memory.s[2]))
+    assert seen == [0.8 * 0.5**k for k in range(1, 7)]
+    assert fitness == evaluate_task(algorithm, task, MemorySize(5, 3, 1))  # watching changes nothing
+
+
 def test_constant_prediction_hand_computed() -> None:
     task = Task(np.zeros((2, 1)), np.array([0.0, 0.0]), np.zeros((2, 1)), np.array([0.0, 1.0]))
     algorithm = make(predict=["s1 = 0.5"])

@@ -394,6 +394,7 @@ def evaluate_task(
     max_abs_error: float = 100.0,
     seed: int = 0,
     task_index: int = 0,
+    on_learn: Callable[[Memory], None] | None = None,
 ) -> float:
     """Train ``algorithm`` on ``task`` and return its fitness (SPEC section 3).
 
@@ -405,6 +406,10 @@ def evaluate_task(
     one-hot label in v1) and run Learn; after each epoch validate. The fitness
     is the best validation fitness over completed epochs (0 if the first epoch
     stopped early).
+
+    ``on_learn``, if given, is called with the memory after every run of
+    Learn, to watch how a value evolves during training (it must not change
+    the memory).
     """
     check_memory_for([task], memory_size)
     with np.errstate(all="ignore"):
@@ -421,6 +426,8 @@ def evaluate_task(
                     return best
                 _set_harness(memory, task, x, y)
                 _run(algorithm.learn, memory, rng)
+                if on_learn is not None:
+                    on_learn(memory)
             best = max(best, _validate(algorithm, task, memory, rng, max_abs_error))
         return best
 
