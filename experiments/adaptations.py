@@ -2,7 +2,8 @@
 
 Three conditions on the bundled digits (projected binary pairs, F=16), each searched from a
 population of copies of logistic regression (the baseline written in the VM's instructions),
-so that the search's time goes into adapting a learner rather than finding one:
+so that the search's time goes into adapting a learner rather than finding one, with every op
+(random ones included) allowed in Predict and Learn:
 
 - ``few_examples``: 80 training examples seen for 100 epochs (``configs/few_examples.yaml``);
 - ``fast_training``: 200 training examples seen for 10 epochs (``configs/fast_training.yaml``);
@@ -86,6 +87,10 @@ def write_config(condition: str, out: Path, individuals: int, start: Path) -> Pa
     config["name"] = condition
     config["tasks"]["search"].update(search_overrides)
     config["memory"]["scalars"] = max(config["memory"]["scalars"], 6)
+    # Noise injection needs random ops where the examples are seen: Predict and Learn may use
+    # every op here (the configs' 'predict'/'learn' presets keep random ops to Setup).
+    config["search_space"]["predict_ops"] = "all"
+    config["search_space"]["learn_ops"] = "all"
     config["evolution"]["initial"] = "algorithm"
     # The median accuracy over the digits pairs is 1.0 for logistic regression already (most pairs
     # are separable), which would leave nothing to select on; the mean still moves.
