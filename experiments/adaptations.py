@@ -30,7 +30,7 @@ Each adaptation's count over seeds is compared with the control's by Fisher's ex
 hand-made versions of both adaptations on each condition's T_select, to show how much they
 are worth on these tasks.
 
-Usage: python experiments/adaptations.py [--seeds 1 ... 10] [--individuals 100000] [--jobs 2]
+Usage: python experiments/adaptations.py [--seeds 1 ... 10] [--individuals 30000] [--jobs 2]
        [--conditions control few_examples fast_training] [--out experiments/results]
 Finished searches are kept (OUT/adaptations/CONDITION/seedN) and not run again.
 """
@@ -85,7 +85,8 @@ def write_config(condition: str, out: Path, individuals: int, start: Path) -> Pa
     base, search_overrides = CONDITIONS[condition]
     config = yaml.safe_load((CONFIGS / base).read_text())
     config["name"] = condition
-    config["tasks"]["search"].update(search_overrides)
+    # 10 search tasks (the first 10 of the 36 pairs), as the original's search runs use.
+    config["tasks"]["search"].update({"num_tasks": 10, **search_overrides})
     config["memory"]["scalars"] = max(config["memory"]["scalars"], 6)
     # Noise injection needs random ops where the examples are seen: Predict and Learn may use
     # every op here (the configs' 'predict'/'learn' presets keep random ops to Setup).
@@ -130,16 +131,21 @@ def _reads(instruction: Any) -> list[tuple[Kind, int]]:
 
 
 def schedule_scalars(algorithm: Algorithm) -> list[int]:
-    """Scalars that Learn updates from their own previous value and that Predict never reads.
+    """Scalars that Learn updates from their own previous value and that Predict never touches.
 
     Such a scalar is state of the learning rule that persists from one example to the next,
-    like a decaying learning rate (``s2 = s2 * s5``); a scalar that Learn only resets is not.
+    like a decaying learning rate (``s2 = s2 * s5``); a scalar that Learn only resets is not,
+    nor one that Predict writes (then Learn updates a value of the current example).
     """
-    read_by_predict = {slot for i in algorithm.predict for slot in _reads(i)}
+    touched_by_predict = {slot for i in algorithm.predict for slot in _reads(i)}
+    touched_by_predict |= {slot for i in algorithm.predict if (slot := _writes(i)) is not None}
     candidates = {
         slot[1]
         for i in algorithm.learn
-        if (slot := _writes(i)) is not None and slot[0] == Kind.SCALAR and slot[1] > 1 and slot not in read_by_predict
+        if (slot := _writes(i)) is not None
+        and slot[0] == Kind.SCALAR
+        and slot[1] > 1
+        and slot not in touched_by_predict
     }
     recurrent = []
     for address in sorted(candidates):
@@ -174,9 +180,9 @@ def analyse(run_dir: Path, config: Path) -> dict[str, Any]:
     report = json.loads((run_dir / "report.json").read_text())
     loaded = load_config(config)
     select_tasks = config_task_sets(loaded).select
-    select = executor_for(select_tasks, loaded.memory, loaded)
     simplified = simplify(parse(report["selected"]["algorithm"]))
     memory = memory_holding(simplified, loaded.memory)
+    select = executor_for(select_tasks, memory, loaded)
     schedule = {a: direction(simplified, a, select_tasks[0], memory) for a in schedule_scalars(simplified)}
     (run_dir / "simplified.txt").write_text(str(simplified))
     noise = [
@@ -220,7 +226,7 @@ def hand_made_worth(config: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", default=list(range(1, 11)))
-    parser.add_argument("--individuals", type=int, default=100_000, help="individuals per search")
+    parser.add_argument("--individuals", type=int, default=30_000, help="individuals per search")
     parser.add_argument("--jobs", type=int, default=2, help="searches at a time (one core each)")
     parser.add_argument("--conditions", nargs="+", choices=list(CONDITIONS), default=list(CONDITIONS))
     parser.add_argument("--out", default="experiments/results")

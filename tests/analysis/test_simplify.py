@@ -357,6 +357,14 @@ def test_a_constant_whose_address_is_reused_moves_to_setup_under_another() -> No
         setup=["s3 = 0.5"], predict=["s1 = dot(v0, v1)"], learn=["s2 = s3 * s0", "v1 = s2 * v0"]
     )
     assert_same_fitness(reads_it, hoist_constants(reads_it), MemorySize(5, 3, 1), TASK_SETS["linear_F4"])
+    # With every address taken, the constant stays where it is (and simplify does not fail).
+    crowded = make(
+        setup=[f"s{a} = 1.0" for a in range(4, 63)],
+        predict=["s1 = dot(v0, v1)"],
+        learn=["s2 = 0.5", "s3 = s2 * s0", "s2 = s0 - s1", "v1 = s3 * v0"],
+    )
+    assert hoist_constants(crowded) == crowded
+    assert simplify(crowded).setup == make(setup=["s2 = 0.5"]).setup  # liveness frees addresses first
     # Predict writing and reading s2 too does not matter: the constant's value never leaves Learn.
     shared = make(predict=["s2 = s2 + s0", "s1 = dot(v0, v1)"], learn=["s2 = 0.5", "v1 = s2 * v0", "s2 = s0 - s1"])
     assert hoist_constants(shared).setup == make(setup=["s3 = 0.5"]).setup

@@ -42,6 +42,7 @@ MemorySize(scalars=5, vectors=3, matrices=1)
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -49,6 +50,7 @@ from automl_zero.algorithm import (
     FEATURES_VECTOR,
     LABEL_SCALAR,
     LABELS_VECTOR,
+    MAX_ADDRESSES,
     PREDICTION_SCALAR,
     PREDICTION_VECTOR,
     Algorithm,
@@ -144,8 +146,9 @@ def memory_holding(algorithm: Algorithm, memory: MemorySize, *, multiclass: bool
     """Return ``memory``, widened per kind where ``algorithm`` needs more addresses.
 
     Spare addresses change no fitness, so a config's memory widened this way scores an
-    algorithm (a simplified one can take one scalar more than the search's memory, see
-    :func:`hoist_constants` and :func:`reassociate`) exactly as any memory that holds it.
+    algorithm exactly as any memory that holds it. A simplified algorithm can need more
+    scalars than the search's memory: each constant that :func:`hoist_constants` moves off a
+    reused address, and each product :func:`reassociate` regroups, takes an unused one.
 
     Examples
     --------
@@ -299,9 +302,10 @@ def hoist_constants(algorithm: Algorithm, *, multiclass: bool = False) -> Algori
     Evolution also reuses an address: ``s2 = 0.1`` read by a few
     instructions, then ``s2 = s0 - s1`` later in the same component
     function. The constant's value never leaves that stretch, whoever else
-    writes ``s2``, so the constant and its reads there move to an unused
-    address (one more in memory), which then moves to Setup by the rule
-    above; this too keeps the fitness exactly.
+    writes ``s2``, so the constant and its reads there move to the lowest
+    unused address (which can make the memory needed one scalar larger),
+    and from there to Setup by the rule above; this too keeps the fitness
+    exactly.
 
     Examples
     --------
@@ -331,10 +335,12 @@ def hoist_constants(algorithm: Algorithm, *, multiclass: bool = False) -> Algori
                 later = [q for q in range(p + 1, len(component)) if _written(component[q]) == slot]
                 others = [i for d, other in enumerate(loop) for q, i in enumerate(other) if (d, q) != (c, p)]
                 if later and not row.partial_write and not OPS[component[later[0]].op].partial_write:
-                    component = _split_constant(algorithm, component, p, later[0])
-                    instruction = component[p]
-                    slot = (row.out, instruction.out)
-                    others = []
+                    split = _split_constant(algorithm, component, p, later[0])
+                    if split is not None:
+                        component = split
+                        instruction = component[p]
+                        slot = (row.out, instruction.out)
+                        others = []
                 if any(_written(i) == slot for i in others):
                     continue
                 if any(slot in _read(i) for i in component[:p]):
@@ -352,18 +358,26 @@ def hoist_constants(algorithm: Algorithm, *, multiclass: bool = False) -> Algori
             return algorithm
 
 
+def _unused(components: Iterable[Iterable[Instruction]], kind: Kind) -> int | None:
+    """The lowest address of ``kind`` that no instruction uses and no fixed role holds, if any."""
+    taken = {a for part in components for i in part for _, k, a in _slots(i) if k == kind} | fixed_addresses()[kind]
+    return next((a for a in range(MAX_ADDRESSES) if a not in taken), None)
+
+
 def _split_constant(
     algorithm: Algorithm, component: tuple[Instruction, ...], p: int, q: int
-) -> tuple[Instruction, ...]:
+) -> tuple[Instruction, ...] | None:
     """``component`` with the constant set at ``p`` and its reads up to ``q`` on an unused address.
 
     The instruction at ``q`` rewrites the address wholly, so the constant's
-    value is read only by the inputs of ``p+1 .. q``.
+    value is read only by the inputs of ``p+1 .. q``. None if every address
+    is taken.
     """
     kind = OPS[component[p].op].out
     assert kind is not None
-    used = {a for _, part in algorithm.components() for i in part for _, k, a in _slots(i) if k == kind}
-    fresh = max(used | set(fixed_addresses()[kind])) + 1
+    fresh = _unused((part for _, part in algorithm.components()), kind)
+    if fresh is None:
+        return None
     old = component[p].out
 
     def moved(instruction: Instruction) -> Instruction:
@@ -433,8 +447,9 @@ def reassociate(algorithm: Algorithm) -> Algorithm:
                 kept = {(Kind.SCALAR, first.in1), (Kind.VECTOR, first.in2)}
                 if any(_written(part[k]) in kept for k in range(i + 1, j)):
                     continue
-                used = {a for c in components for ins in c for _, kind, a in _slots(ins) if kind == Kind.SCALAR}
-                factor = max(used | set(fixed_addresses()[Kind.SCALAR])) + 1
+                factor = _unused(components, Kind.SCALAR)
+                if factor is None:
+                    continue
                 part[j : j + 1] = [
                     Instruction(Op.SCALAR_PRODUCT_OP, factor, second.in1, first.in1),
                     Instruction(Op.SCALAR_VECTOR_PRODUCT_OP, first.out, factor, first.in2),
