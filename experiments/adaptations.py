@@ -203,6 +203,8 @@ def analyse(run_dir: Path, config: Path) -> dict[str, Any]:
         "simplified_size": [len(c) for _, c in simplified.components()],
         "noise_injection": bool(noise),
         "noise_knock_out_change": knock_out,
+        # Knocking a random op out lowers T_select by more than ablate's threshold: the noise helps.
+        "noise_helps": bool(knock_out) and min(knock_out) < -1e-3,
         "schedule_scalars": {f"s{a}": way for a, way in schedule.items()},
         "learning_rate_schedule": bool(schedule),
         "learning_rate_decay": "decays" in schedule.values(),
@@ -253,7 +255,8 @@ def main() -> None:
             print(
                 f"{condition} seed {seed}: T_final {row['selected_final']:.4f} "
                 f"(logistic regression {row['logistic_regression_final']:.4f}), "
-                f"noise injection {row['noise_injection']}, schedule {row['schedule_scalars']}",
+                f"noise injection {row['noise_injection']} (helps: {row['noise_helps']}), "
+                f"schedule {row['schedule_scalars']}",
                 flush=True,
             )
 
@@ -261,6 +264,7 @@ def main() -> None:
     summary["counts"] = {
         c: {
             "noise_injection": sum(r["noise_injection"] for r in rows.values()),
+            "noise_helps": sum(r["noise_helps"] for r in rows.values()),
             "learning_rate_schedule": sum(r["learning_rate_schedule"] for r in rows.values()),
             "learning_rate_decay": sum(r["learning_rate_decay"] for r in rows.values()),
             "beats_logistic_regression": sum(
@@ -273,6 +277,7 @@ def main() -> None:
     tests = {}
     pairs = (
         ("few_examples", "noise_injection"),
+        ("few_examples", "noise_helps"),
         ("fast_training", "learning_rate_decay"),
         ("fast_training", "learning_rate_schedule"),
     )
