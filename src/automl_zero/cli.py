@@ -197,6 +197,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if not Path(args.algorithm_file).is_file():
         raise ValueError(f"algorithm file {args.algorithm_file!r} does not exist")
     scores = evaluate_file(args.algorithm_file, config)
+    _note_widened(config.memory, _read_algorithm(args.algorithm_file))
     combination = config.evolution.fitness_combination
     for role, fitness in scores.items():
         print(f"T_{role:7} {fitness:.6f}  ({combination} over its tasks)")
@@ -243,13 +244,17 @@ def _select_executor(args: argparse.Namespace, algorithm: Algorithm) -> Any:
     from automl_zero.experiment import config_task_sets, executor_for
 
     config = load_config(args.config)
-    memory = memory_holding(algorithm, config.memory)
-    if memory != config.memory:
-        print(
-            f"# the config's memory is {config.memory}; evaluating in {memory}, which holds the algorithm",
-            file=sys.stderr,
-        )
-    return executor_for(config_task_sets(config).select, memory, config)
+    _note_widened(config.memory, algorithm)
+    return executor_for(config_task_sets(config).select, memory_holding(algorithm, config.memory), config)
+
+
+def _note_widened(memory: MemorySize, algorithm: Algorithm) -> None:
+    """Say on stderr when the algorithm is scored in a memory wider than the config's."""
+    from automl_zero.analysis.simplify import memory_holding
+
+    wider = memory_holding(algorithm, memory)
+    if wider != memory:
+        print(f"# the config's memory is {memory}; evaluating in {wider}, which holds the algorithm", file=sys.stderr)
 
 
 def _simplify(args: argparse.Namespace) -> int:

@@ -71,6 +71,8 @@ def test_ablate_marks_every_instruction_of_sgd(
     # The demo's memory has S=4 and the algorithm uses s4: it is evaluated in a memory that holds it.
     assert main(["ablate", str(file), "--config", str(DEMO)]) == 0
     assert "evaluating in MemorySize(scalars=5, vectors=3, matrices=1)," in capsys.readouterr().err
+    assert main(["evaluate", str(file), "--config", str(config)]) == 0
+    assert "evaluating in" not in capsys.readouterr().err  # this config's memory holds it
 
 
 def test_simplify_reassociate_reaches_the_reference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
