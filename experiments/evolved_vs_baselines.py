@@ -1,6 +1,6 @@
 """Findings 4 and 5: evolved algorithms against hand-designed baselines on held-out tasks.
 
-For each seed: ``automl-zero run CONFIG`` for a fixed time (one island, on one core), which
+For each seed: ``automl-zero run CONFIG`` for a fixed time (``--workers`` islands, one core each), which
 selects the best of the latest discoveries on T_select and scores it and the config's
 baselines on T_final; then the selected algorithm is simplified and its constants tuned on
 T_select (random search, as the paper did for its final evaluation) and scored again on
@@ -15,7 +15,7 @@ matrix, i.e. a hidden layer, and whether it uses a nonlinearity).
   logistic regression and the 2-layer network).
 
 Usage: python experiments/evolved_vs_baselines.py --config configs/nonlinear.yaml --name nonlinear
-       [--seeds 1 2 3] [--seconds 360] [--trials 200] [--out experiments/results]
+       [--seeds 1 2 3] [--seconds 360] [--workers 1] [--trials 200] [--out experiments/results]
 """
 
 from __future__ import annotations
@@ -56,6 +56,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--seconds", type=float, default=360.0, help="search seconds per seed")
     parser.add_argument("--trials", type=int, default=200, help="random-search trials to tune the constants")
+    parser.add_argument("--workers", type=int, default=1, help="islands per search (one core each)")
     parser.add_argument("--out", default="experiments/results")
     args = parser.parse_args()
     out = Path(args.out) / args.name
@@ -66,7 +67,7 @@ def main() -> None:
         run_dir = out / f"seed{seed}"
         if not (run_dir / "report.json").exists():
             command = ["run", args.config, "--seed", str(seed), "--max-seconds", str(args.seconds)]
-            status = cli([*command, "--workers", "1", "--out", str(run_dir)])
+            status = cli([*command, "--workers", str(args.workers), "--out", str(run_dir)])
             if status != 0:
                 raise SystemExit(status)
         report = json.loads((run_dir / "report.json").read_text())
@@ -105,7 +106,7 @@ def main() -> None:
     summary = {
         "config": args.config,
         "seconds_per_seed": args.seconds,
-        "cores": 1,
+        "cores": args.workers,
         "selected_final": spread([r["selected_final"] for r in rows]),
         "tuned_final": spread([r["tuned_final"] for r in rows]),
         "baselines_final": {name: spread([r["baselines_final"][name] for r in rows]) for name in names},
