@@ -42,7 +42,7 @@ MemorySize(scalars=5, vectors=3, matrices=1)
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -101,6 +101,18 @@ def _slots(instruction: Instruction) -> list[tuple[str, Kind, int]]:
     for i, kind in enumerate(row.inputs):
         slots.append((f"in{i + 1}", kind, (instruction.in1, instruction.in2)[i]))
     return slots
+
+
+def _readdressed(instruction: Instruction, address: Callable[[str, Kind, int], int]) -> Instruction:
+    """``instruction`` with each address replaced by ``address(field, kind, old address)``."""
+    fields = {name: address(name, kind, old) for name, kind, old in _slots(instruction)}
+    return Instruction(
+        instruction.op,
+        out=fields.get("out", 0),
+        in1=fields.get("in1", 0),
+        in2=fields.get("in2", 0),
+        data=instruction.data,
+    )
 
 
 def memory_needed(algorithm: Algorithm, *, multiclass: bool = False) -> MemorySize:
@@ -219,19 +231,7 @@ def renumber(algorithm: Algorithm, *, multiclass: bool = False) -> Algorithm:
 
     components: list[tuple[Instruction, ...]] = []
     for _, instructions in algorithm.components():
-        renamed = []
-        for instruction in instructions:
-            fields = {name: rename(kind, address) for name, kind, address in _slots(instruction)}
-            renamed.append(
-                Instruction(
-                    instruction.op,
-                    out=fields.get("out", 0),
-                    in1=fields.get("in1", 0),
-                    in2=fields.get("in2", 0),
-                    data=instruction.data,
-                )
-            )
-        components.append(tuple(renamed))
+        components.append(tuple(_readdressed(i, lambda _, kind, address: rename(kind, address)) for i in instructions))
     return Algorithm(*components)
 
 
@@ -378,22 +378,15 @@ def _split_constant(
     fresh = _unused((part for _, part in algorithm.components()), kind)
     if fresh is None:
         return None
-    old = component[p].out
+    old = (kind, component[p].out)
 
-    def moved(instruction: Instruction) -> Instruction:
-        row = OPS[instruction.op]
-        inputs = [
-            fresh if (k, a) == (kind, old) else a
-            for k, a in zip(row.inputs, (instruction.in1, instruction.in2), strict=False)
-        ]
-        inputs += [instruction.in1, instruction.in2][len(inputs) :]
-        return Instruction(instruction.op, instruction.out, inputs[0], inputs[1], instruction.data)
+    def read_moved(name: str, k: Kind, a: int) -> int:
+        return fresh if name != "out" and (k, a) == old else a
 
-    constant = component[p]
     return (
         *component[:p],
-        Instruction(constant.op, fresh, constant.in1, constant.in2, constant.data),
-        *(moved(i) for i in component[p + 1 : q + 1]),
+        _readdressed(component[p], lambda *_: fresh),
+        *(_readdressed(i, read_moved) for i in component[p + 1 : q + 1]),
         *component[q + 1 :],
     )
 
@@ -427,39 +420,37 @@ def reassociate(algorithm: Algorithm) -> Algorithm:
 
     """
     components = [list(part) for _, part in algorithm.components()]
-    changed = True
-    while changed:
-        changed = False
-        for part in components:
-            for i, first in enumerate(part):
-                if first.op != Op.SCALAR_VECTOR_PRODUCT_OP:
-                    continue
-                result = (Kind.VECTOR, first.out)
-                touching = [
-                    j for j in range(i + 1, len(part)) if result in _read(part[j]) or _written(part[j]) == result
-                ]
-                if not touching:
-                    continue
-                j = touching[0]
-                second = part[j]
-                if second.op != Op.SCALAR_VECTOR_PRODUCT_OP or second.out != first.out or second.in2 != first.out:
-                    continue
-                kept = {(Kind.SCALAR, first.in1), (Kind.VECTOR, first.in2)}
-                if any(_written(part[k]) in kept for k in range(i + 1, j)):
-                    continue
-                factor = _unused(components, Kind.SCALAR)
-                if factor is None:
-                    continue
-                part[j : j + 1] = [
-                    Instruction(Op.SCALAR_PRODUCT_OP, factor, second.in1, first.in1),
-                    Instruction(Op.SCALAR_VECTOR_PRODUCT_OP, first.out, factor, first.in2),
-                ]
-                del part[i]
-                changed = True
-                break
-            if changed:
-                break
+    while (factor := _unused(components, Kind.SCALAR)) is not None:
+        found = next(((part, chain) for part in components if (chain := _product_chain(part)) is not None), None)
+        if found is None:
+            break
+        part, (i, j) = found
+        first, second = part[i], part[j]
+        part[j : j + 1] = [
+            Instruction(Op.SCALAR_PRODUCT_OP, factor, second.in1, first.in1),
+            Instruction(Op.SCALAR_VECTOR_PRODUCT_OP, first.out, factor, first.in2),
+        ]
+        del part[i]
     return Algorithm(*(tuple(part) for part in components))
+
+
+def _product_chain(part: list[Instruction]) -> tuple[int, int] | None:
+    """Positions ``(i, j)`` of the first ``vA = sa * vB`` ... ``vA = sb * vA`` that :func:`reassociate` regroups."""
+    for i, first in enumerate(part):
+        if first.op != Op.SCALAR_VECTOR_PRODUCT_OP:
+            continue
+        result = (Kind.VECTOR, first.out)
+        touching = (j for j in range(i + 1, len(part)) if result in _read(part[j]) or _written(part[j]) == result)
+        j = next(touching, None)
+        if j is None:
+            continue
+        second = part[j]
+        if second.op != Op.SCALAR_VECTOR_PRODUCT_OP or second.out != first.out or second.in2 != first.out:
+            continue
+        kept = {(Kind.SCALAR, first.in1), (Kind.VECTOR, first.in2)}
+        if not any(_written(part[k]) in kept for k in range(i + 1, j)):
+            return i, j
+    return None
 
 
 def _topological_orders(instructions: tuple[Instruction, ...], limit: int) -> list[tuple[Instruction, ...]]:
