@@ -189,15 +189,14 @@ def _show(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from automl_zero.config import load_config
-    from automl_zero.experiment import evaluate_file
+    from automl_zero.experiment import evaluate_algorithm
 
     config = load_config(args.config)
     if args.seed is not None:
         config = replace(config, seed=args.seed)
-    if not Path(args.algorithm_file).is_file():
-        raise ValueError(f"algorithm file {args.algorithm_file!r} does not exist")
-    scores = evaluate_file(args.algorithm_file, config)
-    _note_widened(config.memory, _read_algorithm(args.algorithm_file))
+    algorithm = _read_algorithm(args.algorithm_file)
+    _note_widened(config.memory, algorithm)
+    scores = evaluate_algorithm(algorithm, config)
     combination = config.evolution.fitness_combination
     for role, fitness in scores.items():
         print(f"T_{role:7} {fitness:.6f}  ({combination} over its tasks)")

@@ -534,15 +534,18 @@ def summary(run_dir: str | os.PathLike[str]) -> str:
 
 
 def evaluate_file(algorithm_file: str | os.PathLike[str], config: ExperimentConfig) -> dict[str, float]:
-    """Score an algorithm written in the paper's notation on a config's three task sets.
+    """Score an algorithm written in the paper's notation on a config's three task sets."""
+    return evaluate_algorithm(parse(Path(algorithm_file).read_text()), config)
+
+
+def evaluate_algorithm(algorithm: Algorithm, config: ExperimentConfig) -> dict[str, float]:
+    """Score ``algorithm`` on a config's T_search, T_select and T_final.
 
     The memory is the config's, widened where the algorithm needs more addresses
     (:func:`~automl_zero.analysis.simplify.memory_holding`): spare addresses change no fitness.
     """
     from automl_zero.analysis.simplify import memory_holding
 
-    text = Path(algorithm_file).read_text()
-    algorithm = parse(text)
     memory = memory_holding(algorithm, config.memory)
     sets = config_task_sets(config)
     return {
@@ -558,6 +561,7 @@ __all__ = [
     "Experiment",
     "RunDirectoryError",
     "config_task_sets",
+    "evaluate_algorithm",
     "evaluate_file",
     "executor_for",
     "read_csv",
