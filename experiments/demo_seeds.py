@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, Algorithm, parse
 from automl_zero.analysis.simplify import reassociate, same_up_to_renaming_and_order, simplify
 from automl_zero.demo import run_demo
+from one_core import pin_to_one_core
 
 ORIGINAL = {"seeds": 15, "successes": 15, "median_seconds": 76.0, "range_seconds": [25.0, 195.0]}
 
@@ -115,8 +115,7 @@ def main() -> None:
         plot(summary, out / "demo_seeds.png")
         return
     (out / "demo").mkdir(parents=True, exist_ok=True)
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as the original was measured
+    pin_to_one_core()
 
     run_demo(seed=0, max_seconds=1.0)  # compile outside the timings
     rows = []

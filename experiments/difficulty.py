@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import statistics
 from pathlib import Path
 from typing import Any
@@ -40,6 +39,7 @@ from automl_zero.search.evolution import RegularizedEvolution
 from automl_zero.search.random_search import RandomSearch
 from automl_zero.search.space import SearchSpace
 from automl_zero.tasks import linear_regression_tasks
+from one_core import pin_to_one_core
 
 THRESHOLD = 0.9999
 MAX_TRAIN_STEPS = 200_000_000  # per experiment, as in the demo
@@ -76,8 +76,7 @@ def main() -> None:
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    pin_to_one_core()
 
     results: dict[str, Any] = {}
     for name, space in SPACES.items():

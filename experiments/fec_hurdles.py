@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import statistics
 import time
 from pathlib import Path
@@ -35,6 +34,7 @@ from automl_zero.search.evolution import EvolutionConfig, RegularizedEvolution
 from automl_zero.search.space import SearchSpace
 from automl_zero.tasks import linear_regression_tasks
 from automl_zero.tasks.synthetic import teacher_net_tasks
+from one_core import pin_to_one_core
 
 
 def run(space: SearchSpace, tasks: list[Any], config: EvolutionConfig, individuals: int) -> dict[str, float]:
@@ -64,8 +64,7 @@ def main() -> None:
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
+    pin_to_one_core()
 
     caches = {
         "no cache": {"fec": False, "structural_hash": False},
