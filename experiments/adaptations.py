@@ -118,19 +118,6 @@ def search(config: Path, seed: int, run_dir: Path) -> None:
         raise SystemExit(f"{config.stem} seed {seed} failed with status {status}; see {log}")
 
 
-def _writes(instruction: Any) -> tuple[Kind, int] | None:
-    kind = OPS[instruction.op].out
-    return None if kind is None else (kind, instruction.out)
-
-
-def _reads(instruction: Any) -> list[tuple[Kind, int]]:
-    row = OPS[instruction.op]
-    slots = list(zip(row.inputs, (instruction.in1, instruction.in2), strict=False))
-    if row.partial_write and row.out is not None:  # writing one element keeps the others
-        slots.append((row.out, instruction.out))
-    return slots
-
-
 def schedule_scalars(algorithm: Algorithm) -> list[int]:
     """Scalars that Learn updates from their own previous value and that Predict never touches.
 
@@ -138,28 +125,24 @@ def schedule_scalars(algorithm: Algorithm) -> list[int]:
     like a decaying learning rate (``s2 = s2 * s5``); a scalar that Learn only resets is not,
     nor one that Predict writes (then Learn updates a value of the current example).
     """
-    touched_by_predict = {slot for i in algorithm.predict for slot in _reads(i)}
-    touched_by_predict |= {slot for i in algorithm.predict if (slot := _writes(i)) is not None}
+    touched_by_predict = {slot for i in algorithm.predict for slot in (*i.reads, i.writes)}
     candidates = {
         slot[1]
         for i in algorithm.learn
-        if (slot := _writes(i)) is not None
-        and slot[0] == Kind.SCALAR
-        and slot[1] > 1
-        and slot not in touched_by_predict
+        if (slot := i.writes) is not None and slot[0] == Kind.SCALAR and slot[1] > 1 and slot not in touched_by_predict
     }
     recurrent = []
     for address in sorted(candidates):
         start = (Kind.SCALAR, address)
         depends = {start}  # slots whose value depends on the scalar's value at the start of Learn
         for instruction in algorithm.learn:
-            target = _writes(instruction)
+            target = instruction.writes
             if target is not None:
-                if any(slot in depends for slot in _reads(instruction)):
+                if depends & instruction.reads:
                     depends.add(target)
                 else:
                     depends.discard(target)
-        if start in depends and any(_writes(i) == start for i in algorithm.learn):
+        if start in depends:  # Learn writes it (a candidate), from its own previous value
             recurrent.append(address)
     return recurrent
 

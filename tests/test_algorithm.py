@@ -21,7 +21,7 @@ from automl_zero.algorithm import (
     to_dict,
 )
 from automl_zero.mutation import random_algorithm
-from automl_zero.ops import ALL_OPS, OPS, Op
+from automl_zero.ops import ALL_OPS, OPS, Kind, Op
 
 BIG_MEMORY = MemorySize(5, 9, 2)
 SIZES = (12, 12, 12)
@@ -444,3 +444,13 @@ def test_memory_size_limits() -> None:
     for bad in [(1, 3, 1), (4, 0, 1), (4, 3, 0), (64, 3, 1), (4, 3, 64)]:
         with pytest.raises(ValueError):
             MemorySize(*bad)
+
+
+def test_reads_and_writes() -> None:
+    setup, predict, learn = make(
+        setup=["v2[0.5] = 1.0"], predict=["s1 = dot(v0, v1)"], learn=["s3 = s3 * s0"]
+    ).components()
+    assert predict[1][0].reads == {(Kind.VECTOR, 0), (Kind.VECTOR, 1)} and predict[1][0].writes == (Kind.SCALAR, 1)
+    assert learn[1][0].reads == {(Kind.SCALAR, 3), (Kind.SCALAR, 0)}
+    assert setup[1][0].reads == {(Kind.VECTOR, 2)}  # an element write keeps the other elements
+    assert Instruction(Op.NO_OP).writes is None and Instruction(Op.NO_OP).reads == set()

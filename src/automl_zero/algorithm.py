@@ -145,6 +145,25 @@ class Instruction:
         """The op's row in the op table."""
         return OPS[self.op]
 
+    @property
+    def writes(self) -> tuple[Kind, int] | None:
+        """The ``(kind, address)`` the instruction writes, or None (a no-op)."""
+        row = OPS[self.op]
+        return None if row.out is None else (row.out, self.out)
+
+    @property
+    def reads(self) -> frozenset[tuple[Kind, int]]:
+        """The ``(kind, address)`` values the instruction reads.
+
+        An element write (``v2[0.5] = 1.0``) also reads its output, whose
+        other elements it keeps.
+        """
+        row = OPS[self.op]
+        slots = set(zip(row.inputs, (self.in1, self.in2), strict=False))
+        if row.partial_write and row.out is not None:
+            slots.add((row.out, self.out))
+        return frozenset(slots)
+
     def __str__(self) -> str:
         row = self.spec
         names: dict[str, str] = {}

@@ -275,19 +275,6 @@ def simplify(algorithm: Algorithm, *, multiclass: bool = False) -> Algorithm:
         algorithm = Algorithm(setup, live.predict, live.learn)
 
 
-def _written(instruction: Instruction) -> tuple[Kind, int] | None:
-    row = OPS[instruction.op]
-    return None if row.out is None else (row.out, instruction.out)
-
-
-def _read(instruction: Instruction) -> set[tuple[Kind, int]]:
-    row = OPS[instruction.op]
-    slots = {(kind, address) for kind, address in zip(row.inputs, (instruction.in1, instruction.in2), strict=False)}
-    if row.partial_write and row.out is not None:  # writing one element keeps (reads) the others
-        slots.add((row.out, instruction.out))
-    return slots
-
-
 def hoist_constants(algorithm: Algorithm, *, multiclass: bool = False) -> Algorithm:
     """Move constant sets that Predict or Learn repeat on every example into Setup.
 
@@ -332,7 +319,7 @@ def hoist_constants(algorithm: Algorithm, *, multiclass: bool = False) -> Algori
                 if row.out is None or row.inputs or row.random or instruction.out in fixed[row.out]:
                     continue
                 slot = (row.out, instruction.out)
-                later = [q for q in range(p + 1, len(component)) if _written(component[q]) == slot]
+                later = [q for q in range(p + 1, len(component)) if component[q].writes == slot]
                 others = [i for d, other in enumerate(loop) for q, i in enumerate(other) if (d, q) != (c, p)]
                 if later and not row.partial_write and not OPS[component[later[0]].op].partial_write:
                     split = _split_constant(algorithm, component, p, later[0])
@@ -341,11 +328,11 @@ def hoist_constants(algorithm: Algorithm, *, multiclass: bool = False) -> Algori
                         instruction = component[p]
                         slot = (row.out, instruction.out)
                         others = []
-                if any(_written(i) == slot for i in others):
+                if any(i.writes == slot for i in others):
                     continue
-                if any(slot in _read(i) for i in component[:p]):
+                if any(slot in i.reads for i in component[:p]):
                     continue
-                if c == 1 and any(slot in _read(i) for i in algorithm.predict):
+                if c == 1 and any(slot in i.reads for i in algorithm.predict):
                     continue
                 rest = component[:p] + component[p + 1 :]
                 predict, learn = (rest, algorithm.learn) if c == 0 else (algorithm.predict, rest)
@@ -440,7 +427,7 @@ def _product_chain(part: list[Instruction]) -> tuple[int, int] | None:
         if first.op != Op.SCALAR_VECTOR_PRODUCT_OP:
             continue
         result = (Kind.VECTOR, first.out)
-        touching = (j for j in range(i + 1, len(part)) if result in _read(part[j]) or _written(part[j]) == result)
+        touching = (j for j in range(i + 1, len(part)) if result in part[j].reads or part[j].writes == result)
         j = next(touching, None)
         if j is None:
             continue
@@ -448,7 +435,7 @@ def _product_chain(part: list[Instruction]) -> tuple[int, int] | None:
         if second.op != Op.SCALAR_VECTOR_PRODUCT_OP or second.out != first.out or second.in2 != first.out:
             continue
         kept = {(Kind.SCALAR, first.in1), (Kind.VECTOR, first.in2)}
-        if not any(_written(part[k]) in kept for k in range(i + 1, j)):
+        if not any(part[k].writes in kept for k in range(i + 1, j)):
             return i, j
     return None
 
@@ -458,9 +445,9 @@ def _topological_orders(instructions: tuple[Instruction, ...], limit: int) -> li
     n = len(instructions)
     before: list[set[int]] = [set() for _ in range(n)]
     for j in range(n):
-        wj, rj = _written(instructions[j]), _read(instructions[j])
+        wj, rj = instructions[j].writes, instructions[j].reads
         for i in range(j):
-            wi, ri = _written(instructions[i]), _read(instructions[i])
+            wi, ri = instructions[i].writes, instructions[i].reads
             if (wi is not None and (wi in rj or wi == wj)) or (wj is not None and wj in ri):
                 before[j].add(i)
             elif OPS[instructions[i].op].random and OPS[instructions[j].op].random:
