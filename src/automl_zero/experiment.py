@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from automl_zero.algorithm import Algorithm, MemorySize, parse
+from automl_zero.analysis.simplify import memory_holding
 from automl_zero.baselines import baseline
 from automl_zero.config import ExperimentConfig, dump_config, load_config
 from automl_zero.plots import TIMELINE_COLUMNS
@@ -422,10 +423,8 @@ class Experiment:
         search_fitness = executor_for(self.task_sets.search, memory, config).evaluate(best)
         baselines = {}
         for name in config.run.baselines:
-            algorithm, needs = baseline(name)
-            use = MemorySize(
-                max(needs.scalars, memory.scalars), max(needs.vectors, memory.vectors), max(needs.matrices, 1)
-            )
+            algorithm, _ = baseline(name)
+            use = memory_holding(algorithm, memory)
             baselines[name] = {
                 "search": executor_for(self.task_sets.search, use, config).evaluate(algorithm),
                 "select": executor_for(self.task_sets.select, use, config).evaluate(algorithm),
@@ -544,8 +543,6 @@ def evaluate_algorithm(algorithm: Algorithm, config: ExperimentConfig) -> dict[s
     The memory is the config's, widened where the algorithm needs more addresses
     (:func:`~automl_zero.analysis.simplify.memory_holding`): spare addresses change no fitness.
     """
-    from automl_zero.analysis.simplify import memory_holding
-
     memory = memory_holding(algorithm, config.memory)
     sets = config_task_sets(config)
     return {
