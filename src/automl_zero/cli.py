@@ -195,7 +195,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if args.seed is not None:
         config = replace(config, seed=args.seed)
     algorithm = _read_algorithm(args.algorithm_file)
-    _note_widened(config.memory, algorithm)
+    _memory_holding(algorithm, config.memory)  # the note; evaluate_algorithm widens the same way
     scores = evaluate_algorithm(algorithm, config)
     combination = config.evolution.fitness_combination
     for role, fitness in scores.items():
@@ -238,22 +238,21 @@ def _select_executor(args: argparse.Namespace, algorithm: Algorithm) -> Any:
 
     Its memory is the config's, widened where the algorithm needs more (``memory_holding``).
     """
-    from automl_zero.analysis.simplify import memory_holding
     from automl_zero.config import load_config
     from automl_zero.experiment import config_task_sets, executor_for
 
     config = load_config(args.config)
-    _note_widened(config.memory, algorithm)
-    return executor_for(config_task_sets(config).select, memory_holding(algorithm, config.memory), config)
+    return executor_for(config_task_sets(config).select, _memory_holding(algorithm, config.memory), config)
 
 
-def _note_widened(memory: MemorySize, algorithm: Algorithm) -> None:
-    """Say on stderr when the algorithm is scored in a memory wider than the config's."""
+def _memory_holding(algorithm: Algorithm, memory: MemorySize) -> MemorySize:
+    """``memory_holding``, saying on stderr when the algorithm is scored in a memory wider than the config's."""
     from automl_zero.analysis.simplify import memory_holding
 
     wider = memory_holding(algorithm, memory)
     if wider != memory:
         print(f"# the config's memory is {memory}; evaluating in {wider}, which holds the algorithm", file=sys.stderr)
+    return wider
 
 
 def _simplify(args: argparse.Namespace) -> int:
