@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -10,14 +11,22 @@ import pytest
 from sklearn.base import clone
 from sklearn.datasets import load_iris, make_classification, make_regression
 from sklearn.exceptions import NotFittedError
-from sklearn.model_selection import cross_val_score
+from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.estimator_checks import check_estimator, check_regressors_train, parametrize_with_checks
 
-from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, MemorySize, make
+from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, MemorySize, make, parse
+from automl_zero.analysis.export import to_sklearn
+from automl_zero.analysis.simplify import memory_needed
 from automl_zero.baselines import LINEAR_MEMORY, baseline, logistic_regression
-from automl_zero.estimator import EvolvedClassifier, EvolvedRegressor, MemoryState
+from automl_zero.estimator import (
+    EvolvedClassifier,
+    EvolvedRegressor,
+    MemoryState,
+    constant_parameters,
+    with_constants,
+)
 from automl_zero.tasks.base import EvalType, Task
 from automl_zero.vm.reference import ReferenceExecutor, flip_and_squash
 
@@ -53,12 +62,19 @@ def test_get_set_params_round_trip() -> None:
         "epochs": 3,
         "seed": 4,
         "multiclass": "ovr",
+        "setup_0_s2": 0.001,  # the algorithm's learning rate, a hyperparameter of its own
     }
     other = EvolvedClassifier().set_params(**params)
     assert other.get_params() == params
     assert clone(estimator).get_params() == params
     assert EvolvedRegressor().set_params(epochs=2).epochs == 2
-    assert set(EvolvedRegressor().get_params()) == {"algorithm", "memory", "epochs", "seed"}
+    assert EvolvedRegressor().get_params() == {
+        "algorithm": None,
+        "memory": None,
+        "epochs": 1,
+        "seed": 0,
+        "setup_0_s2": 0.01,  # the default algorithm's learning rate
+    }
 
 
 def regression_data(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -194,3 +210,72 @@ def test_bad_inputs() -> None:
         EvolvedRegressor(algorithm=3).fit(X, y)
     with pytest.raises(NotFittedError):
         EvolvedClassifier().predict(X)
+
+
+DEMO_DISCOVERY = Path(__file__).parents[1] / "experiments" / "results" / "demo" / "seed1.txt"
+
+
+def test_constants_are_named_by_their_instruction() -> None:
+    network = baseline("two_layer_network")[0]
+    assert constant_parameters(network) == {
+        "setup_0_s2": 0.01,
+        "setup_1_m0_mean": 0.0,
+        "setup_1_m0_std": 0.3,
+        "setup_2_v3_mean": 0.0,
+        "setup_2_v3_std": 0.3,
+    }
+    element = make(setup=["v1[0.25] = 1.5", "s2 = uniform(-1.0, 2.0)"], learn=["s3 = 0.5"])
+    assert constant_parameters(element) == {  # the index 0.25 chooses a feature: not a constant
+        "setup_0_v1": 1.5,
+        "setup_1_s2_low": -1.0,
+        "setup_1_s2_high": 2.0,
+        "learn_0_s3": 0.5,
+    }
+    changed = with_constants(element, {"setup_1_s2_high": 3.0, "learn_0_s3": np.float64(0.25)})
+    assert str(changed) == str(element).replace("2.0)", "3.0)").replace("s3 = 0.5", "s3 = 0.25")
+    with pytest.raises(ValueError, match="'learn_1_s3': not a constant of the algorithm; its constants are setup_0_v1"):
+        with_constants(element, {"learn_1_s3": 1.0})
+    with pytest.raises(ValueError, match="learn_0_s3 must be a finite real number"):
+        with_constants(element, {"learn_0_s3": np.inf})
+
+
+def test_constants_are_hyperparameters() -> None:
+    X, y = regression_data()
+    slow = EvolvedRegressor(REFERENCE_LINEAR_REGRESSION)  # learning rate 0.001: far from fitted in one epoch
+    fast = clone(slow).set_params(setup_0_s2=0.05)
+    assert fast.get_params()["setup_0_s2"] == 0.05 and slow.get_params()["setup_0_s2"] == 0.001
+    assert fast.fit(X, y).algorithm_ == with_constants(REFERENCE_LINEAR_REGRESSION, {"setup_0_s2": 0.05})
+    assert fast.score(X, y) > 0.99 > slow.fit(X, y).score(X, y)
+    assert clone(fast).get_params()["setup_0_s2"] == 0.05
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(fast)).predict(X), fast.predict(X))
+    # In a pipeline, by the step's name; a new algorithm forgets the constants set for the old one.
+    pipeline = make_pipeline(StandardScaler(), EvolvedRegressor()).set_params(evolvedregressor__setup_0_s2=0.02)
+    assert pipeline.get_params()["evolvedregressor__setup_0_s2"] == 0.02
+    other = fast.set_params(algorithm=baseline("two_layer_network")[0])
+    assert other.get_params()["setup_0_s2"] == 0.01 and "setup_1_m0_std" in other.get_params()
+    # Names are checked in fit, as scikit-learn recommends, with the constants listed.
+    typo = EvolvedRegressor(REFERENCE_LINEAR_REGRESSION).set_params(setup_0_s3=0.05)
+    with pytest.raises(ValueError, match="'setup_0_s3': not a constant of the algorithm; its constants are setup_0_s2"):
+        typo.fit(X, y)
+
+
+def test_grid_search_tunes_an_exported_discovery_to_pass_check_estimator() -> None:
+    # The demo's discovery evolved its learning rate (setup_8_s2 = -0.177, the step scaled by the
+    # prediction's factor) for F=4; on 10 standardized features that step diverges.
+    algorithm = parse(DEMO_DISCOVERY.read_text())
+    namespace: dict[str, Any] = {}
+    exec(to_sklearn(algorithm, memory_needed(algorithm)), namespace)
+    make_estimator = namespace["make_estimator"]
+    assert namespace["CONSTANTS"]["setup_8_s2"] == pytest.approx(-0.177, abs=1e-3)
+    X, y = make_regression(n_samples=400, n_features=10, noise=1.0, random_state=0)
+    X, y = StandardScaler().fit_transform(X), (y - y.mean()) / y.std()
+    train, test = slice(0, 300), slice(300, None)
+    assert make_estimator().fit(X[train], y[train]).score(X[test], y[test]) < 0.9
+    with pytest.raises(AssertionError):  # R^2 above 0.5 on scikit-learn's 10-feature data
+        check_regressors_train("EvolvedRegressor", make_estimator())
+    grid = {"setup_8_s2": [-0.3, -0.1, -0.03, -0.01, 0.01]}
+    search = GridSearchCV(make_estimator(), grid, cv=3).fit(X[train], y[train])
+    assert search.best_params_["setup_8_s2"] in (-0.1, -0.03)
+    tuned = search.best_estimator_
+    assert tuned.score(X[test], y[test]) > 0.99
+    check_estimator(tuned)  # raises on the first failing check

@@ -326,7 +326,7 @@ def _tune(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    from automl_zero.analysis.export import write_python
+    from automl_zero.analysis.export import to_sklearn, write_python
     from automl_zero.analysis.simplify import memory_needed
 
     algorithm = _read_algorithm(args.file)
@@ -338,24 +338,11 @@ def _export(args: argparse.Namespace) -> int:
         print(f"wrote {out}: a NumPy-only module with class EvolvedAlgorithm (fit, predict)")
         return 0
     estimator = "EvolvedRegressor" if args.task == "regression" else "EvolvedClassifier"
-    options = ', multiclass="native"' if multiclass else ""
-    out.write_text(
-        f'''"""A scikit-learn estimator running an evolved algorithm (written by `automl-zero export`)."""
-
-from automl_zero.algorithm import MemorySize
-from automl_zero.estimator import {estimator}
-
-ALGORITHM = """\\
-{algorithm}"""
-
-
-def make_estimator(epochs: int = 1, seed: int = 0) -> {estimator}:
-    """The estimator: fit(X, y), predict(X), score(X, y); works in Pipeline and cross_val_score."""
-    memory = MemorySize({memory.scalars}, {memory.vectors}, {memory.matrices})
-    return {estimator}(ALGORITHM, memory=memory, epochs=epochs, seed=seed{options})
-'''
+    out.write_text(to_sklearn(algorithm, memory, task=args.task))
+    print(
+        f"wrote {out}: make_estimator() returns a scikit-learn {estimator}; the algorithm's constants are "
+        "its hyperparameters (listed in the module)"
     )
-    print(f"wrote {out}: make_estimator() returns a scikit-learn {estimator}")
     return 0
 
 

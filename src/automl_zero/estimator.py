@@ -39,8 +39,11 @@ True
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,15 +61,16 @@ from automl_zero.algorithm import (
     Algorithm,
     Instruction,
     MemorySize,
+    address_text,
     parse,
 )
 from automl_zero.baselines import LINEAR_MEMORY, logistic_regression
-from automl_zero.ops import Kind
+from automl_zero.ops import Kind, Param
 from automl_zero.tasks.base import EvalType
 from automl_zero.vm.reference import Memory, execute, sigmoid, truncating_softmax
 from automl_zero.vm.rng import SplitMix64
 
-__all__ = ["EvolvedClassifier", "EvolvedRegressor", "MemoryState"]
+__all__ = ["EvolvedClassifier", "EvolvedRegressor", "MemoryState", "constant_parameters", "with_constants"]
 
 #: Learning rate of the default algorithms: SGD steps that suit standardized features.
 DEFAULT_REGRESSION_RATE = 0.01
@@ -175,10 +179,111 @@ def _as_algorithm(algorithm: Any) -> Algorithm:
     if isinstance(algorithm, Algorithm):
         return algorithm
     if isinstance(algorithm, str):
-        return parse(algorithm)
+        return _parse_cached(algorithm)
     raise TypeError(
         f"algorithm must be an Algorithm, its text in the paper's notation or None, got {type(algorithm).__name__}"
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_cached(text: str) -> Algorithm:
+    """``parse``, remembered: ``get_params`` reads a text algorithm's constants on every call."""
+    return parse(text)
+
+
+def _constant_slots(algorithm: Algorithm) -> dict[str, tuple[str, int, int]]:
+    """Hyperparameter name -> ``(component, position, slot)`` of each real constant, in program order."""
+    slots: dict[str, tuple[str, int, int]] = {}
+    for component, instructions in algorithm.components():
+        for position, instruction in enumerate(instructions):
+            params = instruction.spec.params
+            tunable = [slot for slot, param in enumerate(params) if param is not Param.INDEX]
+            written = instruction.writes
+            stem = f"{component}_{position}" + ("" if written is None else f"_{address_text(*written)}")
+            for slot in tunable:
+                name = stem + (f"_{params[slot].value}" if len(tunable) > 1 else "")
+                slots[name] = (component, position, slot)
+    return slots
+
+
+def constant_parameters(algorithm: Algorithm) -> dict[str, float]:
+    """The real constants of ``algorithm`` as named hyperparameters, in program order.
+
+    The name says which instruction a constant belongs to:
+    ``<component>_<position>_<output>``, e.g. ``setup_0_s2`` for ``s2 = 0.01``,
+    the first instruction of Setup, or ``learn_3_v4`` for ``v4[0.5] = 1.5``,
+    the fourth of Learn. An op with two real parameters adds which one:
+    ``setup_1_m0_mean`` and ``setup_1_m0_std`` for ``m0 = gaussian(0.0, 0.3,
+    ...)``, ``..._low`` and ``..._high`` for ``uniform``. Index parameters
+    (which element ``v4[0.5]`` sets) are not constants: they choose a
+    feature. These are the constants
+    :func:`automl_zero.analysis.tune.constants` lists, dead code included
+    (changing a dead constant changes nothing).
+
+    Parameters
+    ----------
+    algorithm : Algorithm
+        The algorithm to read.
+
+    Returns
+    -------
+    dict of str to float
+
+    Examples
+    --------
+    >>> from automl_zero.baselines import two_layer_network
+    >>> constant_parameters(two_layer_network())
+    {'setup_0_s2': 0.01, 'setup_1_m0_mean': 0.0, 'setup_1_m0_std': 0.3, 'setup_2_v3_mean': 0.0, 'setup_2_v3_std': 0.3}
+
+    """
+    return {
+        name: getattr(algorithm, component)[position].data[slot]
+        for name, (component, position, slot) in _constant_slots(algorithm).items()
+    }
+
+
+def with_constants(algorithm: Algorithm, values: Mapping[str, Any]) -> Algorithm:
+    """``algorithm`` with the constants named in ``values`` (see :func:`constant_parameters`) replaced.
+
+    Parameters
+    ----------
+    algorithm : Algorithm
+        The algorithm; it is not changed.
+    values : mapping of str to float
+        New values by hyperparameter name; the others stay.
+
+    Returns
+    -------
+    Algorithm
+
+    Raises
+    ------
+    ValueError
+        On a name that is not a constant of ``algorithm`` (the message lists
+        them) or a value that is not a finite real number.
+
+    Examples
+    --------
+    >>> from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION
+    >>> print(with_constants(REFERENCE_LINEAR_REGRESSION, {"setup_0_s2": 0.05}).setup[0])
+    s2 = 0.05
+
+    """
+    slots = _constant_slots(algorithm)
+    unknown = [name for name in values if name not in slots]
+    if unknown:
+        known = ", ".join(slots) or "none"
+        raise ValueError(f"{', '.join(map(repr, unknown))}: not a constant of the algorithm; its constants are {known}")
+    components = {name: list(instructions) for name, instructions in algorithm.components()}
+    for name, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+            raise ValueError(f"{name} must be a finite real number, got {value!r}")
+        component, position, slot = slots[name]
+        instruction = components[component][position]
+        data = list(instruction.data)
+        data[slot] = float(value)
+        components[component][position] = dataclasses.replace(instruction, data=tuple(data))
+    return Algorithm(*(tuple(components[name]) for name, _ in algorithm.components()))
 
 
 def _needed_memory(algorithm: Algorithm, min_vectors: int) -> MemorySize:
@@ -220,7 +325,16 @@ def _check_count(name: str, value: Any, low: int) -> int:
 
 
 class _EvolvedBase(BaseEstimator):  # type: ignore[misc]
-    """What the regressor and the classifier share: parameters and the trained algorithm."""
+    """What the regressor and the classifier share: parameters and the trained algorithm.
+
+    Besides the parameters of ``__init__``'s signature, every real constant
+    of the algorithm is a parameter of its own (``**constants``, named by
+    :func:`constant_parameters`), so that ``get_params`` lists them and
+    ``set_params``, ``clone`` and the model-selection tools (GridSearchCV,
+    RandomizedSearchCV) can change them; ``fit`` trains the algorithm with
+    them in place. Setting ``algorithm`` forgets the constants set for the
+    previous one (unless the same call names them).
+    """
 
     algorithm_: Algorithm
     memory_size_: MemorySize
@@ -233,20 +347,95 @@ class _EvolvedBase(BaseEstimator):  # type: ignore[misc]
         memory: MemorySize | None = None,
         epochs: int = 1,
         seed: int = 0,
+        **constants: float,
     ) -> None:
         self.algorithm = algorithm
         self.memory = memory
         self.epochs = epochs
         self.seed = seed
+        # Private: scikit-learn's checks allow only the signature's parameters as public attributes.
+        self._constants = constants
 
-    def _resolve(self, default: Algorithm, min_vectors: int = 0) -> tuple[Algorithm, MemorySize, int, int]:
-        """Validate the parameters; return the algorithm, its memory, the epochs and the seed."""
+    def _default_algorithm(self) -> tuple[Algorithm, MemorySize]:
+        """The algorithm (and its memory) used when ``algorithm`` is None."""
+        raise NotImplementedError
+
+    def _base_algorithm(self) -> tuple[Algorithm, MemorySize | None]:
+        """The algorithm before the constants are applied, and its default memory (None: infer it)."""
         if self.algorithm is None:
-            algorithm, default_memory = default, LINEAR_MEMORY
-        else:
-            algorithm = _as_algorithm(self.algorithm)
-            default_memory = _needed_memory(algorithm, min_vectors)
-        size = _as_memory(self.memory, algorithm, default_memory, min_vectors)
+            return self._default_algorithm()
+        return _as_algorithm(self.algorithm), None
+
+    def _known_constants(self) -> dict[str, float] | None:
+        """The algorithm's constants, or None while ``algorithm`` is not a valid one (checked in ``fit``)."""
+        try:
+            algorithm, _ = self._base_algorithm()
+        except (TypeError, ValueError):
+            return None
+        return constant_parameters(algorithm)
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Parameters: those of ``__init__`` and one per constant of the algorithm.
+
+        Parameters
+        ----------
+        deep : bool
+            Unused (the estimator contains no other estimators); kept for
+            scikit-learn's interface.
+
+        Returns
+        -------
+        dict
+            ``algorithm``, ``memory``, ``epochs``, ``seed`` (and
+            ``multiclass``), then each constant by its name (e.g.
+            ``setup_0_s2``) with its value: the one set, or the algorithm's.
+            While a constant is set that the algorithm does not have (or
+            the algorithm is not valid), only the constants set.
+
+        """
+        params: dict[str, Any] = super().get_params(deep=deep)
+        known = self._known_constants()
+        # Constants set that the algorithm lacks (an error ``fit`` reports) hide the algorithm's own,
+        # so that get_params returns exactly what set_params was given, whatever the algorithm.
+        if known is not None and all(name in known for name in self._constants):
+            params.update(known)
+        params.update(self._constants)
+        return params
+
+    def set_params(self, **params: Any) -> Any:
+        """Set parameters, the algorithm's constants included (e.g. ``setup_0_s2=0.05``).
+
+        Parameters
+        ----------
+        **params
+            Parameters of ``__init__`` and constants by name. Setting
+            ``algorithm`` forgets the constants set before, except those
+            named in the same call. As scikit-learn recommends, names and
+            values are checked in ``fit``: a name that is not a constant of
+            the algorithm raises ValueError there, listing the constants.
+
+        Returns
+        -------
+        self
+
+        """
+        signature = set(self._get_param_names())
+        own = {name: value for name, value in params.items() if name in signature or "__" in name}
+        constants = {name: value for name, value in params.items() if name not in own}
+        super().set_params(**own)
+        self._constants = dict(constants) if "algorithm" in own else {**self._constants, **constants}
+        return self
+
+    def _resolve(self, min_vectors: int = 0) -> tuple[Algorithm, MemorySize, int, int]:
+        """Validate the parameters; return the algorithm with its constants set, its memory, the epochs, the seed."""
+        base, default_memory = self._base_algorithm()
+        algorithm = with_constants(base, self._constants)
+        size = _as_memory(
+            self.memory,
+            algorithm,
+            default_memory if default_memory is not None else _needed_memory(algorithm, min_vectors),
+            min_vectors,
+        )
         epochs = _check_count("epochs", self.epochs, 1)
         if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral):
             raise ValueError(f"seed must be an integer, got {self.seed!r}")
@@ -273,6 +462,12 @@ class EvolvedRegressor(RegressorMixin, _EvolvedBase):  # type: ignore[misc]
     seed : int
         Seed of the random ops' stream (stream ``(seed, 0)``, as for the
         first task of an evaluation).
+    **constants : float
+        The algorithm's real constants by name (:func:`constant_parameters`:
+        ``setup_0_s2`` is the constant of the first instruction of Setup,
+        which writes s2), as hyperparameters: ``get_params`` lists them with
+        their values, and ``set_params`` or a search over them (GridSearchCV)
+        changes them before ``fit``. Unset ones keep the algorithm's values.
 
     Attributes
     ----------
@@ -318,6 +513,9 @@ class EvolvedRegressor(RegressorMixin, _EvolvedBase):  # type: ignore[misc]
 
     memory_state_: MemoryState
 
+    def _default_algorithm(self) -> tuple[Algorithm, MemorySize]:
+        return logistic_regression(DEFAULT_REGRESSION_RATE), LINEAR_MEMORY
+
     def fit(self, X: Any, y: Any) -> EvolvedRegressor:
         """Train the algorithm on ``X`` (rows in order) and the targets ``y``.
 
@@ -333,7 +531,7 @@ class EvolvedRegressor(RegressorMixin, _EvolvedBase):  # type: ignore[misc]
         self
 
         """
-        algorithm, size, epochs, seed = self._resolve(logistic_regression(DEFAULT_REGRESSION_RATE))
+        algorithm, size, epochs, seed = self._resolve()
         X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
         self.algorithm_ = algorithm
         self.memory_size_ = size
@@ -388,6 +586,12 @@ class EvolvedClassifier(ClassifierMixin, _EvolvedBase):  # type: ignore[misc]
         Seed of the random ops' streams.
     multiclass : {"ovr", "native"}
         How more than two classes (``"native"``: any number) are learned.
+    **constants : float
+        The algorithm's real constants by name (:func:`constant_parameters`:
+        ``setup_0_s2`` is the constant of the first instruction of Setup,
+        which writes s2), as hyperparameters: ``get_params`` lists them with
+        their values, and ``set_params`` or a search over them (GridSearchCV)
+        changes them before ``fit``. Unset ones keep the algorithm's values.
 
     Attributes
     ----------
@@ -428,9 +632,13 @@ class EvolvedClassifier(ClassifierMixin, _EvolvedBase):  # type: ignore[misc]
         epochs: int = 1,
         seed: int = 0,
         multiclass: str = "ovr",
+        **constants: float,
     ) -> None:
-        super().__init__(algorithm, memory=memory, epochs=epochs, seed=seed)
+        super().__init__(algorithm, memory=memory, epochs=epochs, seed=seed, **constants)
         self.multiclass = multiclass
+
+    def _default_algorithm(self) -> tuple[Algorithm, MemorySize]:
+        return logistic_regression(DEFAULT_CLASSIFICATION_RATE), LINEAR_MEMORY
 
     def fit(self, X: Any, y: Any) -> EvolvedClassifier:
         """Train the algorithm on ``X`` (rows in order) and the class labels ``y``.
@@ -461,9 +669,7 @@ class EvolvedClassifier(ClassifierMixin, _EvolvedBase):  # type: ignore[misc]
                 "multiclass='native' needs an algorithm written for multiclass tasks (one-hot label in v1, "
                 "prediction in v2); there is no default one. Use multiclass='ovr' for the default."
             )
-        algorithm, size, epochs, seed = self._resolve(
-            logistic_regression(DEFAULT_CLASSIFICATION_RATE), PREDICTION_VECTOR + 1 if native else 0
-        )
+        algorithm, size, epochs, seed = self._resolve(PREDICTION_VECTOR + 1 if native else 0)
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
         classes, labels = np.unique(y, return_inverse=True)

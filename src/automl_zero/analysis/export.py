@@ -45,7 +45,7 @@ from automl_zero.algorithm import (
 )
 from automl_zero.ops import Kind, Op
 
-__all__ = ["TASKS", "to_python", "write_python"]
+__all__ = ["TASKS", "to_python", "to_sklearn", "write_python"]
 
 #: Task kinds an exported class can be trained for.
 TASKS = ("regression", "binary", "multiclass")
@@ -814,3 +814,110 @@ def write_python(algorithm: Algorithm, memory: MemorySize, path: str | Path, **k
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(source, encoding="utf-8")
     return path
+
+
+def to_sklearn(algorithm: Algorithm, memory: MemorySize, *, task: str = "regression") -> str:
+    """Return the source of a module whose ``make_estimator()`` returns a scikit-learn estimator of ``algorithm``.
+
+    The estimator is an :class:`~automl_zero.estimator.EvolvedRegressor`
+    (``task="regression"``) or :class:`~automl_zero.estimator.EvolvedClassifier`
+    (``"binary"``; ``"multiclass"`` uses the VM's multiclass harness,
+    ``multiclass="native"``). The algorithm's real constants are its
+    hyperparameters, named by
+    :func:`~automl_zero.estimator.constant_parameters`
+    (``<component>_<position>_<output>``, e.g. ``setup_0_s2``); the module
+    lists them with their evolved values in ``CONSTANTS`` and its docstring,
+    and ``make_estimator(**constants)``, ``set_params`` or a
+    ``GridSearchCV`` over them change them.
+
+    Parameters
+    ----------
+    algorithm : Algorithm
+        The algorithm to export.
+    memory : MemorySize
+        Its memory; every address is checked against it.
+    task : {"regression", "binary", "multiclass"}
+        Which estimator and harness.
+
+    Returns
+    -------
+    str
+        Python source.
+
+    Raises
+    ------
+    ValueError
+        On an unknown task or an address out of range for ``memory``.
+
+    Examples
+    --------
+    >>> from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, MemorySize
+    >>> namespace = {}
+    >>> exec(to_sklearn(REFERENCE_LINEAR_REGRESSION, MemorySize(5, 3, 1)), namespace)
+    >>> namespace["CONSTANTS"]
+    {'setup_0_s2': 0.001}
+    >>> namespace["make_estimator"](setup_0_s2=0.05).get_params()["setup_0_s2"]
+    0.05
+
+    """
+    from automl_zero.analysis.simplify import live_mask
+    from automl_zero.estimator import _constant_slots, constant_parameters
+
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+    algorithm.validate(memory)
+    estimator = "EvolvedRegressor" if task == "regression" else "EvolvedClassifier"
+    options = ', multiclass="native"' if task == "multiclass" else ""
+    found = constant_parameters(algorithm)
+    try:
+        live = live_mask(algorithm, multiclass=task == "multiclass")
+    except ValueError:  # an algorithm the analysis does not cover (it writes s0 or v0): call everything live
+        live = [True] * len(algorithm)
+    offsets = {"setup": 0, "predict": len(algorithm.setup), "learn": len(algorithm.setup) + len(algorithm.predict)}
+    dead = {
+        name
+        for name, (component, position, _) in _constant_slots(algorithm).items()
+        if not live[offsets[component] + position]
+    }
+    width = max((len(name) for name in found), default=0)
+    listing = "\n".join(
+        f"    {name:<{width}}  {value!r}" + ("  (dead code: changes nothing)" if name in dead else "")
+        for name, value in found.items()
+    )
+    example = next((name for name in found if name not in dead), None)
+    tuning = (
+        f"\nFor example, a grid over {example}, the first constant that can change a prediction:\n\n"
+        f"    from sklearn.model_selection import GridSearchCV\n"
+        f'    search = GridSearchCV(make_estimator(), {{"{example}": [...]}}).fit(X, y)\n'
+        if example is not None
+        else ""
+    )
+    constants = "".join(f'\n    "{name}": {value!r},' for name, value in found.items())
+    return f'''"""A scikit-learn estimator running an evolved algorithm (written by `automl-zero export --to sklearn`).
+
+The algorithm's constants are hyperparameters of the estimator (get_params, set_params,
+GridSearchCV, RandomizedSearchCV), named <component>_<position>_<output>: setup_0_s2 is the
+constant of the first instruction of Setup, which writes s2. Their evolved values:
+
+{listing or "    (none)"}
+{tuning}"""
+
+from automl_zero.algorithm import MemorySize
+from automl_zero.estimator import {estimator}
+
+ALGORITHM = """\\
+{algorithm}"""
+
+#: The algorithm's constants (hyperparameters of the estimator) with their evolved values.
+CONSTANTS = {{{constants}
+}}
+
+
+def make_estimator(epochs: int = 1, seed: int = 0, **constants: float) -> {estimator}:
+    """The estimator: fit(X, y), predict(X), score(X, y); works in Pipeline and cross_val_score.
+
+    ``constants`` set constants by name (see CONSTANTS); the others keep their evolved values.
+    """
+    memory = MemorySize({memory.scalars}, {memory.vectors}, {memory.matrices})
+    return {estimator}(ALGORITHM, memory=memory, epochs=epochs, seed=seed{options}, **constants)
+'''
