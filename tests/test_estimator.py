@@ -29,12 +29,7 @@ from automl_zero.estimator import (
 )
 from automl_zero.tasks.base import EvalType, Task
 from automl_zero.vm.reference import ReferenceExecutor, flip_and_squash
-
-SOFTMAX_REGRESSION = make(
-    setup=["s2 = 0.1"],
-    predict=["v2 = dot(m0, v0)"],
-    learn=["v3 = v1 - v2", "v3 = s2 * v3", "m1 = outer(v3, v0)", "m0 = m0 + m1"],
-)
+from conftest import SOFTMAX_REGRESSION
 
 
 @parametrize_with_checks([EvolvedRegressor(), EvolvedClassifier()])

@@ -21,6 +21,7 @@ from automl_zero.ops import ALL_OPS, OPS, Kind, Op
 from automl_zero.tasks.base import EvalType, Task
 from automl_zero.tasks.synthetic import linear_regression_tasks, teacher_net_tasks
 from automl_zero.vm.reference import ReferenceExecutor, flip_and_squash
+from conftest import SOFTMAX_REGRESSION
 
 MEMORY = MemorySize(5, 4, 3)
 TASK_NAMES = {EvalType.RMS: "regression", EvalType.ACCURACY: "binary", EvalType.MULTICLASS: "multiclass"}
@@ -51,14 +52,6 @@ def multiclass_task(num_train: int = 60, num_valid: int = 30, num_features: int 
 
 def regression_task(num_train: int = 60, num_valid: int = 30, seed: int = 0) -> Task:
     return linear_regression_tasks(1, num_features=4, num_train=num_train, num_valid=num_valid, seed=seed)[0]
-
-
-#: Softmax regression written for the VM's multiclass harness (v1 one-hot label, v2 prediction).
-SOFTMAX_REGRESSION = make(
-    setup=["s2 = 0.1"],
-    predict=["v2 = dot(m0, v0)"],
-    learn=["v3 = v1 - v2", "v3 = s2 * v3", "m1 = outer(v3, v0)", "m0 = m0 + m1"],
-)
 
 
 def load(source: str, tmp_path: Path, name: str) -> ModuleType:

@@ -10,7 +10,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.preprocessing import StandardScaler
 
 from automl_zero.baselines import baseline
-from automl_zero.tasks.base import EvalType, Task
+from automl_zero.tasks.base import EvalType
 from automl_zero.tasks.classification import (
     available_examples,
     class_pairs,
@@ -22,6 +22,7 @@ from automl_zero.tasks.classification import (
 )
 from automl_zero.tasks.datasets import Dataset, load_digits
 from automl_zero.vm.compiled import CompiledExecutor
+from conftest import ID_BITS, row_ids, same_examples
 
 # ---------------------------------------------------------------------------
 # A toy data set whose rows can be identified after standardization
@@ -33,7 +34,6 @@ from automl_zero.vm.compiled import CompiledExecutor
 # (30 * class + noise 0..9), column 9 marks the part (train: 0..20, test: 200),
 # column 10 is constant and column 11 noise.
 
-ID_BITS = 8
 CLASS_COL, PART_COL, CONST_COL = 8, 9, 10
 TRAIN_PER_CLASS = (40, 40, 40, 25)
 TEST_PER_CLASS = (10, 10, 10, 10)
@@ -59,29 +59,11 @@ def toy(train_per_class: Sequence[int] = TRAIN_PER_CLASS, test_per_class: Sequen
     return Dataset("toy", train_x, train_y, test_x, test_y, len(train_per_class))
 
 
-def decode(task: Task) -> tuple[np.ndarray, np.ndarray]:
-    """Recover the row ids of a task's training and validation examples (num_features=None)."""
-    train_ids = np.zeros(len(task.train_x), dtype=np.int64)
-    valid_ids = np.zeros(len(task.valid_x), dtype=np.int64)
-    for bit in range(ID_BITS):
-        levels = np.unique(task.train_x[:, bit])
-        assert len(levels) == 2, "every id bit varies among the training examples"
-        low, high = levels
-        assert np.all((task.valid_x[:, bit] == low) | (task.valid_x[:, bit] == high))
-        train_ids += (task.train_x[:, bit] == high).astype(np.int64) << bit
-        valid_ids += (task.valid_x[:, bit] == high).astype(np.int64) << bit
-    return train_ids, valid_ids
-
-
 def raw_rows(data: Dataset, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Raw features and class of the rows with these ids (train part first, then test part)."""
     x = np.concatenate([data.train_x, data.test_x])
     y = np.concatenate([data.train_y, data.test_y])
     return x[ids], y[ids]
-
-
-def same(a: Task, b: Task) -> bool:
-    return all(np.array_equal(getattr(a, f), getattr(b, f)) for f in ("train_x", "train_y", "valid_x", "valid_y"))
 
 
 # ---------------------------------------------------------------------------
@@ -181,7 +163,7 @@ def test_binary_labels_first_class_is_one() -> None:
     assert len(tasks) == 2
     for task, (first, second) in zip(tasks, pairs, strict=True):
         assert task.eval_type == EvalType.ACCURACY and task.num_classes == 0
-        train_ids, valid_ids = decode(task)
+        train_ids, valid_ids = row_ids(task)
         for ids, labels, x in ((train_ids, task.train_y, task.train_x), (valid_ids, task.valid_y, task.valid_x)):
             _, classes = raw_rows(data, ids)
             assert set(classes) == {first, second}
@@ -211,7 +193,7 @@ def test_binary_unprojected_features_are_the_raw_rows_standardized() -> None:
     data = toy()
     for final in (False, True):
         for task in projected_binary_tasks(data, [(0, 1), (2, 3)], num_features=None, seed=4, final=final):
-            train_ids, valid_ids = decode(task)
+            train_ids, valid_ids = row_ids(task)
             train_raw, _ = raw_rows(data, train_ids)
             valid_raw, _ = raw_rows(data, valid_ids)
             scaler = StandardScaler().fit(train_raw.astype(np.float64))
@@ -227,7 +209,7 @@ def test_binary_projected_features_are_the_projection_standardized() -> None:
     projected = projected_binary_tasks(data, pairs, num_features=8, seed=seed)
     for k, (plain, task) in enumerate(zip(unprojected, projected, strict=True)):
         # Same seed, same split; the documented projection of task k uses (*seed, k).
-        train_ids, valid_ids = decode(plain)
+        train_ids, valid_ids = row_ids(plain)
         matrix = projection_matrix(12, 8, (*seed, k))
         train = raw_rows(data, train_ids)[0].astype(np.float64) @ matrix
         valid = raw_rows(data, valid_ids)[0].astype(np.float64) @ matrix
@@ -241,12 +223,12 @@ def test_binary_validation_comes_from_the_train_part_unless_final() -> None:
     data = toy()
     n_train = len(data.train_y)
     for task in projected_binary_tasks(data, [(0, 1), (1, 3)], num_features=None):
-        train_ids, valid_ids = decode(task)
+        train_ids, valid_ids = row_ids(task)
         assert train_ids.max() < n_train and valid_ids.max() < n_train
         assert len(set(train_ids)) == len(train_ids) and len(set(valid_ids)) == len(valid_ids)
         assert not set(train_ids) & set(valid_ids)
     for task in projected_binary_tasks(data, [(0, 1), (1, 3)], num_features=None, final=True):
-        train_ids, valid_ids = decode(task)
+        train_ids, valid_ids = row_ids(task)
         assert train_ids.max() < n_train
         assert valid_ids.min() >= n_train  # the test part
         train_raw = raw_rows(data, train_ids)[0][:, PART_COL].astype(np.float64)
@@ -280,7 +262,7 @@ def test_binary_explicit_counts_and_epochs() -> None:
     for task in tasks:
         assert task.shape_key == (8, 30, 10, 4, int(EvalType.ACCURACY), 0)
     final = projected_binary_tasks(data, [(0, 1)], num_features=None, num_train=30, num_valid=5, final=True)
-    train_ids, valid_ids = decode(final[0])
+    train_ids, valid_ids = row_ids(final[0])
     assert (len(train_ids), len(valid_ids)) == (30, 5)
     assert valid_ids.min() >= len(data.train_y)
 
@@ -290,13 +272,13 @@ def test_binary_tasks_are_deterministic_by_seed() -> None:
     pairs = [(0, 1), (2, 3)]
     a = projected_binary_tasks(data, pairs, num_features=8, seed=5)
     b = projected_binary_tasks(data, pairs, num_features=8, seed=5)
-    assert all(same(x, y) for x, y in zip(a, b, strict=True))
+    assert all(same_examples(x, y) for x, y in zip(a, b, strict=True))
     c = projected_binary_tasks(data, pairs, num_features=8, seed=6)
     assert not any(np.array_equal(x.train_x, y.train_x) for x, y in zip(a, c, strict=True))
     # Different seeds also split differently.
     plain5 = projected_binary_tasks(data, pairs, num_features=None, seed=5)
     plain6 = projected_binary_tasks(data, pairs, num_features=None, seed=6)
-    assert set(decode(plain5[0])[0]) != set(decode(plain6[0])[0])
+    assert set(row_ids(plain5[0])[0]) != set(row_ids(plain6[0])[0])
 
 
 def test_more_tasks_than_pairs_cycle_with_new_splits() -> None:
@@ -307,10 +289,10 @@ def test_more_tasks_than_pairs_cycle_with_new_splits() -> None:
     assert len({task.shape_key for task in tasks}) == 1
     used = []
     for task in tasks:
-        train_ids, _ = decode(task)
+        train_ids, _ = row_ids(task)
         used.append(tuple(sorted(set(raw_rows(data, train_ids)[1].tolist()))))
     assert used == [(0, 1), (2, 3), (0, 1), (2, 3), (0, 1)]
-    assert set(decode(tasks[0])[0]) != set(decode(tasks[2])[0])
+    assert set(row_ids(tasks[0])[0]) != set(row_ids(tasks[2])[0])
     assert "0-1" in tasks[0].name and "2-3" in tasks[1].name
     projected = projected_binary_tasks(data, pairs, num_features=8, num_tasks=3, seed=1)
     assert not np.array_equal(projected[0].train_x, projected[2].train_x)
@@ -329,7 +311,7 @@ def test_multiclass_labels_follow_the_class_order() -> None:
         assert task.eval_type == EvalType.MULTICLASS
         assert task.num_classes == 3
         assert task.num_epochs == 2
-        for ids, labels in zip(decode(task), (task.train_y, task.valid_y), strict=True):
+        for ids, labels in zip(row_ids(task), (task.train_y, task.valid_y), strict=True):
             _, raw_classes = raw_rows(data, ids)
             assert_array_equal(labels, [classes.index(c) for c in raw_classes])
             assert set(labels) == {0.0, 1.0, 2.0}
@@ -343,7 +325,7 @@ def test_multiclass_defaults_and_projection() -> None:
     assert {task.shape_key for task in tasks} == {(8, 116, 29, 1, int(EvalType.MULTICLASS), 4)}
     assert not np.array_equal(tasks[0].train_x, tasks[1].train_x)
     again = multiclass_tasks(data, num_features=8, num_tasks=3, seed=1)
-    assert all(same(x, y) for x, y in zip(tasks, again, strict=True))
+    assert all(same_examples(x, y) for x, y in zip(tasks, again, strict=True))
 
 
 def test_multiclass_needs_as_many_features_as_classes() -> None:

@@ -14,6 +14,7 @@ from automl_zero.tasks.classification import class_pairs
 from automl_zero.tasks.datasets import Dataset
 from automl_zero.tasks.sets import FAMILIES, TaskSets, TaskSpec, build_task_sets, describe
 from automl_zero.tasks.synthetic import UNIT_TASK_KINDS
+from conftest import ID_BITS, row_ids
 
 # ---------------------------------------------------------------------------
 # A toy data set whose rows can be identified after standardization
@@ -23,7 +24,6 @@ from automl_zero.tasks.synthetic import UNIT_TASK_KINDS
 # rows after them); standardization maps a 0/1 column to two values, the larger
 # one for bit 1, so the ids survive it. Columns 8 and 9 are noise.
 
-ID_BITS = 8
 NUM_CLASSES = 5
 TRAIN_PER_CLASS = 30
 TEST_PER_CLASS = 8
@@ -48,20 +48,6 @@ def toy() -> Dataset:
 def ids_of(x: np.ndarray) -> np.ndarray:
     """Row ids of raw rows (the bits in columns 0..7)."""
     return (x[:, :ID_BITS].astype(np.int64) << np.arange(ID_BITS)).sum(axis=1)
-
-
-def decode(task: Task) -> tuple[np.ndarray, np.ndarray]:
-    """Row ids of a task's training and validation examples (unprojected features)."""
-    train_ids = np.zeros(len(task.train_x), dtype=np.int64)
-    valid_ids = np.zeros(len(task.valid_x), dtype=np.int64)
-    for bit in range(ID_BITS):
-        levels = np.unique(task.train_x[:, bit])
-        assert len(levels) == 2, "every id bit varies among the training examples"
-        low, high = levels
-        assert np.all((task.valid_x[:, bit] == low) | (task.valid_x[:, bit] == high))
-        train_ids += (task.train_x[:, bit] == high).astype(np.int64) << bit
-        valid_ids += (task.valid_x[:, bit] == high).astype(np.int64) << bit
-    return train_ids, valid_ids
 
 
 def classes_of(data: Dataset, ids: np.ndarray) -> set[int]:
@@ -171,7 +157,7 @@ def test_multiclass_spec_classes_and_features() -> None:
         assert task.eval_type == EvalType.MULTICLASS
         assert task.num_classes == 3
         assert task.num_features == ID_BITS + 2
-        assert classes_of(DATA["toy", None], decode(task)[0]) == {4, 1, 2}
+        assert classes_of(DATA["toy", None], row_ids(task)[0]) == {4, 1, 2}
 
 
 def test_bad_data_spec_raises_from_the_builder() -> None:
@@ -206,7 +192,7 @@ def test_projected_binary_search_and_held_out_pairs_are_disjoint() -> None:
     for role, tasks in enumerate(built):
         role_pairs = []
         for task in tasks:
-            train_ids, valid_ids = decode(task)
+            train_ids, valid_ids = row_ids(task)
             used = classes_of(data, train_ids)
             assert len(used) == 2
             assert classes_of(data, valid_ids) == used
@@ -239,9 +225,9 @@ def test_island_search_sets_are_further_search_sets() -> None:
     assert len(built.island_search) == 2 and len(list(built)) == 3
     same_family, other_family = built.island_search
     assert {t.name.split("(")[0] for t in other_family} == {"teacher_net"}
-    search_pairs = {tuple(sorted(classes_of(DATA["toy", None], decode(t)[0]))) for t in built.search}
+    search_pairs = {tuple(sorted(classes_of(DATA["toy", None], row_ids(t)[0]))) for t in built.search}
     for task in same_family:  # the data set's search pairs only, but other examples than T_search's
-        assert tuple(sorted(classes_of(DATA["toy", None], decode(task)[0]))) in search_pairs
+        assert tuple(sorted(classes_of(DATA["toy", None], row_ids(task)[0]))) in search_pairs
     seen = [rows(tasks) for tasks in (*built, same_family)]
     assert not seen[3] & seen[1] and not seen[3] & seen[2]
 
@@ -259,7 +245,7 @@ def test_multiclass_search_and_select_use_disjoint_halves_of_the_train_part() ->
     for role, tasks in enumerate(built):
         role_ids: set[int] = set()
         for task in tasks:
-            train_ids, valid_ids = decode(task)
+            train_ids, valid_ids = row_ids(task)
             assert classes_of(data, train_ids) == set(range(NUM_CLASSES))
             assert classes_of(data, valid_ids) == set(range(NUM_CLASSES))
             assert train_ids.max() < N_TRAIN

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from automl_zero.tasks.base import EvalType, Task
+from automl_zero.tasks.base import EvalType
 from automl_zero.tasks.synthetic import (
     TEACHER_OFF_UNITS,
     UNIT_TASK_KINDS,
@@ -15,11 +15,7 @@ from automl_zero.tasks.synthetic import (
     teacher_net_weights,
     unit_tasks,
 )
-
-
-def same(a: Task, b: Task) -> bool:
-    return all(np.array_equal(getattr(a, f), getattr(b, f)) for f in ("train_x", "train_y", "valid_x", "valid_y"))
-
+from conftest import same_examples
 
 # ---------------------------------------------------------------------------
 # Teacher nets
@@ -39,22 +35,22 @@ def test_teacher_shapes_and_eval_type() -> None:
 def test_teacher_is_deterministic_by_seed_and_index() -> None:
     a = teacher_net_tasks(4, seed=3)
     b = teacher_net_tasks(4, seed=3)
-    assert all(same(x, y) for x, y in zip(a, b, strict=True))
+    assert all(same_examples(x, y) for x, y in zip(a, b, strict=True))
     # A longer list extends a shorter one: task i depends only on (seed, i).
     longer = teacher_net_tasks(6, seed=3)
-    assert all(same(x, y) for x, y in zip(a, longer, strict=False))
+    assert all(same_examples(x, y) for x, y in zip(a, longer, strict=False))
     # Tasks within a set differ, and so do sets with different seeds.
-    assert not same(a[0], a[1])
-    assert not same(a[0], teacher_net_tasks(1, seed=4)[0])
+    assert not same_examples(a[0], a[1])
+    assert not same_examples(a[0], teacher_net_tasks(1, seed=4)[0])
 
 
 def test_teacher_role_tuples_give_different_tasks() -> None:
     search = teacher_net_tasks(2, seed=(0, 7, 0))
     select = teacher_net_tasks(2, seed=(1, 7, 0))
     other_experiment = teacher_net_tasks(2, seed=(0, 7, 1))
-    assert same(search[0], teacher_net_tasks(1, seed=(0, 7, 0))[0])
+    assert same_examples(search[0], teacher_net_tasks(1, seed=(0, 7, 0))[0])
     for other in (select, other_experiment):
-        assert not any(same(x, y) for x in search for y in other)
+        assert not any(same_examples(x, y) for x in search for y in other)
 
 
 def test_teacher_and_linear_families_do_not_share_data() -> None:
@@ -159,10 +155,10 @@ def test_constant_has_random_features_and_a_fixed_label() -> None:
         assert_array_equal(task.train_y, -2.5)
         assert_array_equal(task.valid_y, -2.5)
         assert np.std(task.train_x) > 0.5
-    assert not same(tasks[0], tasks[1])
+    assert not same_examples(tasks[0], tasks[1])
     again = unit_tasks("constant", num_features=4, num_train=30, num_valid=10, value=-2.5, seed=4)[0]
-    assert same(tasks[0], again)
-    assert not same(tasks[0], unit_tasks("constant", num_train=30, num_valid=10, value=-2.5, seed=5)[0])
+    assert same_examples(tasks[0], again)
+    assert not same_examples(tasks[0], unit_tasks("constant", num_train=30, num_valid=10, value=-2.5, seed=5)[0])
 
 
 @pytest.mark.parametrize("kind", UNIT_TASK_KINDS)
