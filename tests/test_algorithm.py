@@ -13,6 +13,7 @@ from automl_zero.algorithm import (
     Algorithm,
     Instruction,
     MemorySize,
+    UnknownOpError,
     from_dict,
     from_json,
     make,
@@ -219,11 +220,56 @@ def test_parse_error_names_line_and_text() -> None:
     assert "dot(s0, v1)" in str(info.value)
 
 
-@pytest.mark.parametrize("line", ["s1 = foo(v0)", "s1 = s0 +", "x1 = s0 + s1", "s1 = dot(v0, v1) extra", "s2 = nan"])
+@pytest.mark.parametrize(
+    "line", ["s1 = s0 +", "x1 = s0 + s1", "s1 = dot(v0, v1) extra", "s2 = nan", "s1 = mean(v0, 2)"]
+)
 def test_parse_instruction_rejects_garbage(line: str) -> None:
     with pytest.raises(ValueError, match="is not an instruction") as info:
         parse_instruction(line)
     assert line in str(info.value)
+    assert "unknown op" not in str(info.value)
+    assert "`automl-zero ops`" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("line", "suggestion"),
+    [("s1 = dotproduct(v0, v1)", "dot"), ("m1 = matrixmul(m0, m1)", "matmul"), ("s1 = Sin(s2)", "sin")],
+)
+def test_unknown_op_names_the_closest(line: str, suggestion: str) -> None:
+    with pytest.raises(UnknownOpError) as info:
+        parse_instruction(line)
+    assert info.value.suggestion == suggestion
+    assert f"did you mean '{suggestion}'?" in str(info.value)
+
+
+def test_unknown_op_in_a_file_names_file_line_and_the_ops_command() -> None:
+    text = "def Setup():\n  s2 = 0.001\ndef Predict():\n  s1 = dotproduct(v0, v1)\n"
+    with pytest.raises(UnknownOpError) as info:
+        parse(text, source="found.txt")
+    message = str(info.value)
+    assert message.startswith("unknown op 'dotproduct' at found.txt:4: 's1 = dotproduct(v0, v1)'; did you mean 'dot'?")
+    assert "`automl-zero ops`" in message
+    with pytest.raises(UnknownOpError) as info:
+        parse("def Learn():\n  s1 = foo(v0)\n")
+    assert "at line 2" in str(info.value) and "did you mean" not in str(info.value)
+
+
+def test_syntax_errors_in_a_file_start_with_file_and_line() -> None:
+    with pytest.raises(ValueError) as info:
+        parse("def Setup():\n\n  s2 = 0.001 +\n", source="a.txt")
+    assert str(info.value).startswith("a.txt:3: 's2 = 0.001 +' is not an instruction")
+
+
+@pytest.mark.parametrize(
+    ("line", "address", "kind"), [("s99 = 0.5", "s99", "scalar"), ("v1 = v0 + v63", "v63", "vector")]
+)
+def test_addresses_beyond_any_memory_name_line_and_limit(line: str, address: str, kind: str) -> None:
+    with pytest.raises(ValueError) as info:
+        parse(f"def Setup():\ndef Predict():\n  {line}\n", source="big.txt")
+    message = str(info.value)
+    assert message.startswith(f"big.txt:3: '{line}': address {address} is out of range")
+    assert f"at most 63 {kind} addresses" in message
+    assert parse(f"def Predict():\n  {line.replace(address, address[0] + '62')}\n") is not None
 
 
 def test_wrong_kind_is_an_error() -> None:

@@ -450,3 +450,50 @@ def test_python_construction_validates_too() -> None:
         RunConfig(baselines=("linear_regresion",))
     with pytest.raises(ValueError, match="path separators"):
         ExperimentConfig(name="a/b")
+
+
+# ---------------------------------------------------------------------------
+# Data files a run needs
+# ---------------------------------------------------------------------------
+
+CIFAR_CONFIG = """\
+name: cifar
+tasks:
+  search:
+    family: projected_binary
+    dataset: cifar10
+    path: {path}
+    download: false
+"""
+
+
+def test_a_missing_data_path_names_config_line_key_and_the_download_key(tmp_path: Path) -> None:
+    path = write(tmp_path, CIFAR_CONFIG.format(path=tmp_path / "nowhere"))
+    assert load_config(path).tasks.search.path is not None  # printing a config does not need the data
+    with pytest.raises(ConfigError) as info:
+        load_config(path, check_data=True)
+    message = str(info.value)
+    assert message.startswith(f"{path}:6: tasks.search.path: '{tmp_path / 'nowhere'}' does not exist;"), message
+    assert "cifar-10-python.tar.gz" in message and "download: true" in message
+    (tmp_path / "nowhere").mkdir()
+    assert load_config(path, check_data=True).tasks.search.dataset == "cifar10"
+
+
+def test_a_data_set_with_neither_path_nor_download(tmp_path: Path) -> None:
+    path = write(tmp_path, CIFAR_CONFIG.format(path="null"))
+    with pytest.raises(
+        ConfigError, match=r":6: tasks.search.path: the cifar10 data set needs its files: .*download: true"
+    ):
+        load_config(path, check_data=True)
+    downloads = write(tmp_path, CIFAR_CONFIG.format(path="null").replace("download: false", "download: true"))
+    assert load_config(downloads, check_data=True).tasks.search.download
+    own = write(tmp_path, "tasks:\n  search: {family: multiclass, dataset: npz, path: x.npz}\n", "own.yaml")
+    with pytest.raises(
+        ConfigError, match=r"own\.yaml:2: tasks\.search\.path: 'x\.npz' does not exist; set path: to an \.npz"
+    ):
+        load_config(own, check_data=True)
+
+
+@pytest.mark.parametrize("name", ["demo", "digits", "multiclass", "nonlinear"])
+def test_ready_configs_on_bundled_data_pass_the_data_check(name: str) -> None:
+    load_config(next(path for path in CONFIGS if path.stem == name), check_data=True)

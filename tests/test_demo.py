@@ -32,8 +32,8 @@ def test_demo_rediscovers_linear_regression(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_demo_rejects_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo", "--max-seconds", "0"]) == 2
-    assert "--max-seconds must be positive" in capsys.readouterr().err
+    assert main(["demo", "--max-seconds", "-2.5"]) == 2
+    assert "--max-seconds must be positive, got -2.5" in capsys.readouterr().err
 
 
 def test_budget_from_reference_scales_its_cost() -> None:

@@ -20,6 +20,7 @@ printing, parsing and analysis; the search keeps algorithms as arrays
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import operator
@@ -380,11 +381,60 @@ _FORMS: tuple[tuple[re.Pattern[str], tuple[str, ...], OpSpec], ...] = tuple(
 )
 
 
+#: The function names of the notation (``dot``, ``abs``, ...), each the name of one or more ops.
+OP_FUNCTIONS: frozenset[str] = frozenset(
+    name for row in OPS for template in (row.template, *row.aliases) for name in re.findall(r"(\w+)\(", template)
+)
+#: Where an error sends a user who needs the list of ops.
+LIST_OPS_HINT = "`automl-zero ops` lists every op and its form"
+
+
+def _closest_function(name: str) -> str | None:
+    """The function name of the notation that ``name`` most likely meant (``dotproduct`` -> ``dot``), or None."""
+    lower = name.lower()
+    close = difflib.get_close_matches(lower, sorted(OP_FUNCTIONS), n=1)
+    if close:
+        return close[0]
+    # A longer spelling of a name (dotproduct, maximize): the longest name it starts with, or that starts with it.
+    prefixes = [f for f in OP_FUNCTIONS if len(f) >= 3 and (lower.startswith(f.lower()) or f.startswith(lower))]
+    return max(prefixes, key=len) if len(lower) >= 3 and prefixes else None
+
+
+class UnknownOpError(ValueError):
+    """An instruction calls a function that no op has, e.g. ``s1 = dotproduct(v0, v1)``.
+
+    Attributes
+    ----------
+    name : str
+        The unknown function name.
+    text : str
+        The instruction as written.
+    suggestion : str or None
+        The closest function name of the notation.
+
+    """
+
+    def __init__(self, name: str, text: str, location: str | None = None) -> None:
+        self.name = name
+        self.text = text
+        self.suggestion = _closest_function(name)
+        where = f"in '{text}'" if location is None else f"at {location}: '{text}'"
+        super().__init__(f"unknown op {name!r} {where}{self.hint}")
+
+    @property
+    def hint(self) -> str:
+        """``"; did you mean 'dot'? (...)"``: the suggestion, if any, and where the ops are listed."""
+        close = f"; did you mean {self.suggestion!r}?" if self.suggestion else ""
+        return f"{close} ({LIST_OPS_HINT})"
+
+
 def parse_instruction(text: str) -> Instruction:
     """Parse one instruction in the paper's notation, e.g. ``"s3 = s0 - s1"``.
 
     Raises
     ------
+    UnknownOpError
+        If the instruction calls a function name that no op has (``dotproduct``).
     ValueError
         If the text matches no op's form.
 
@@ -403,14 +453,31 @@ def parse_instruction(text: str) -> Instruction:
             in2=int(values.get("in2", 0)),
             data=data,
         )
+    call = re.fullmatch(r"[^=]*=\s*([A-Za-z_]\w*)\s*\(.*", text.strip())
+    if call is not None and call.group(1) not in OP_FUNCTIONS:
+        raise UnknownOpError(call.group(1), text.strip())
     raise ValueError(
         f"'{text.strip()}' is not an instruction; expected a form such as 's3 = s0 - s1', "
-        "'v2 = s4 * v0', 's1 = dot(v0, v1)' or 's2 = 0.001' (all forms: automl_zero.ops.OPS), "
-        "with addresses of the right kind (s, v, m) for the op"
+        "'v2 = s4 * v0', 's1 = dot(v0, v1)' or 's2 = 0.001', with addresses of the right kind "
+        f"(s, v, m) for the op ({LIST_OPS_HINT})"
     )
 
 
-def parse(text: str, memory: MemorySize | None = None) -> Algorithm:
+def _check_address_limit(instruction: Instruction) -> None:
+    """Raise ValueError if an address is beyond what any memory holds (``MAX_ADDRESSES`` per kind)."""
+    slots = set(instruction.reads)
+    if instruction.writes is not None:
+        slots.add(instruction.writes)
+    for kind, address in sorted(slots):
+        if address >= MAX_ADDRESSES:
+            last = address_text(kind, MAX_ADDRESSES - 1)
+            raise ValueError(
+                f"'{instruction}': address {address_text(kind, address)} is out of range; a memory holds at most "
+                f"{MAX_ADDRESSES} {kind.name.lower()} addresses, {address_text(kind, 0)}..{last}"
+            )
+
+
+def parse(text: str, memory: MemorySize | None = None, *, source: str | None = None) -> Algorithm:
     """Parse an algorithm written in the paper's notation.
 
     ``# comments`` and blank lines are ignored. The component functions must
@@ -422,12 +489,17 @@ def parse(text: str, memory: MemorySize | None = None) -> Algorithm:
     text : str
         The algorithm.
     memory : MemorySize, optional
-        If given, every address is checked against it.
+        If given, every address is checked against it. Without it, addresses
+        are checked against the most any memory holds (``MAX_ADDRESSES`` per kind).
+    source : str, optional
+        The file the text comes from: errors then start with ``FILE:LINE:``
+        instead of ``line LINE:``.
 
     Raises
     ------
     ValueError
-        Naming the line number, the line and what was expected.
+        Naming the line (``FILE:LINE``), the line's text and what was expected;
+        an unknown op (:class:`UnknownOpError`'s name) with the closest one.
 
     """
     components: dict[str, list[Instruction]] = {name: [] for name in COMPONENTS}
@@ -437,29 +509,33 @@ def parse(text: str, memory: MemorySize | None = None) -> Algorithm:
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
+        location = f"line {number}" if source is None else f"{source}:{number}"
         header = re.fullmatch(r"def\s+(\w+)\s*\(\s*\)\s*:", line)
         if header:
             name = _HEADERS.get(header.group(1))
             if name is None:
                 raise ValueError(
-                    f"line {number}: '{raw.strip()}': unknown component function {header.group(1)!r}; "
+                    f"{location}: '{raw.strip()}': unknown component function {header.group(1)!r}; "
                     "expected 'def Setup():', 'def Predict():' or 'def Learn():'"
                 )
             if name in seen:
-                raise ValueError(f"line {number}: '{raw.strip()}': {header.group(1)} is defined twice")
+                raise ValueError(f"{location}: '{raw.strip()}': {header.group(1)} is defined twice")
             if seen and COMPONENTS.index(name) < COMPONENTS.index(seen[-1]):
-                raise ValueError(f"line {number}: '{raw.strip()}': expected Setup, Predict and Learn in that order")
+                raise ValueError(f"{location}: '{raw.strip()}': expected Setup, Predict and Learn in that order")
             seen.append(name)
             current = name
             continue
         if current is None:
-            raise ValueError(f"line {number}: '{raw.strip()}': expected 'def Setup():' before any instruction")
+            raise ValueError(f"{location}: '{raw.strip()}': expected 'def Setup():' before any instruction")
         try:
             instruction = parse_instruction(line)
+            _check_address_limit(instruction)
             if memory is not None:
                 instruction.check(memory)
+        except UnknownOpError as error:
+            raise UnknownOpError(error.name, error.text, location) from None
         except ValueError as error:
-            raise ValueError(f"line {number}: {error}") from None
+            raise ValueError(f"{location}: {error}") from None
         components[current].append(instruction)
     return Algorithm(*(tuple(components[name]) for name in COMPONENTS))
 

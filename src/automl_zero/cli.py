@@ -53,7 +53,7 @@ def _demo(args: argparse.Namespace) -> int:
     from automl_zero.demo import Progress, run_demo
 
     if args.max_seconds is not None and args.max_seconds <= 0:
-        raise ValueError("--max-seconds must be positive")
+        raise ValueError(f"--max-seconds must be positive, got {args.max_seconds:g}")
     print(
         "AutoML-Zero demo: evolving algorithms on 10 linear regression tasks (F=4) from random programs of six ops.\n"
         "An experiment ends after 2e8 training steps; its best algorithm must score > 0.9999 on 100 unseen tasks.\n"
@@ -152,7 +152,7 @@ def _run(args: argparse.Namespace) -> int:
     from automl_zero.config import load_config
     from automl_zero.experiment import Experiment
 
-    config = load_config(args.config)
+    config = load_config(args.config, check_data=True)
     budget = config.budget
     if args.max_seconds is not None or args.max_individuals is not None:
         budget = replace(
@@ -191,7 +191,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     from automl_zero.config import load_config
     from automl_zero.experiment import evaluate_algorithm
 
-    config = load_config(args.config)
+    config = load_config(args.config, check_data=True)
     if args.seed is not None:
         config = replace(config, seed=args.seed)
     algorithm = _read_algorithm(args.algorithm_file)
@@ -221,16 +221,39 @@ def _config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _op_notation(template: str, row: Any) -> str:
+    """An op's form with example addresses (``s1 = s2 + s3``) and its parameters named (``s1 = uniform(low, high)``)."""
+    names: dict[str, str] = {f"d{i}": param.value for i, param in enumerate(row.params)}
+    for slot, kind, address in (("out", row.out, 1), *zip(("in1", "in2"), row.inputs, (2, 3), strict=False)):
+        if kind is not None:
+            names[slot] = f"{kind.prefix}{address}"
+    return template.format(**names)
+
+
+def _ops(args: argparse.Namespace) -> int:
+    """Print the op table: number, name, notation (and the other forms the parser accepts)."""
+    from automl_zero.ops import DEMO_OPS, OPS
+
+    print(f"{'#':>2}  {'name':<27} {'group':<15} notation")
+    for row in OPS:
+        if args.demo and row.op not in DEMO_OPS:
+            continue
+        also = "".join(f"  (also {_op_notation(alias, row)})" for alias in row.aliases)
+        print(f"{row.number:>2}  {row.name:<27} {row.group:<15} {_op_notation(row.template, row)}{also}")
+    print(
+        "s, v, m: scalar, vector and matrix addresses; s0 holds the label, v0 the features, s1 the prediction. "
+        "index: a fraction of the feature size in [0, 1)."
+    )
+    return 0
+
+
 def _read_algorithm(path: str) -> Any:
     from automl_zero.algorithm import parse
 
     file = Path(path)
     if not file.is_file():
         raise ValueError(f"algorithm file {path!r} does not exist")
-    try:
-        return parse(file.read_text())
-    except ValueError as error:
-        raise ValueError(f"{path}: {error}") from error
+    return parse(file.read_text(), source=path)  # errors read FILE:LINE: ...
 
 
 def _select_executor(args: argparse.Namespace, algorithm: Algorithm) -> Any:
@@ -241,7 +264,7 @@ def _select_executor(args: argparse.Namespace, algorithm: Algorithm) -> Any:
     from automl_zero.config import load_config
     from automl_zero.experiment import config_task_sets, executor_for
 
-    config = load_config(args.config)
+    config = load_config(args.config, check_data=True)
     return executor_for(config_task_sets(config).select, _memory_holding(algorithm, config.memory), config)
 
 
@@ -251,8 +274,16 @@ def _memory_holding(algorithm: Algorithm, memory: MemorySize) -> MemorySize:
 
     wider = memory_holding(algorithm, memory)
     if wider != memory:
-        print(f"# the config's memory is {memory}; evaluating in {wider}, which holds the algorithm", file=sys.stderr)
+        print(
+            f"note: the algorithm uses more addresses than the config's memory ({_sizes(memory)}); memory widened "
+            f"to {_sizes(wider)} to hold it (spare addresses change no fitness)",
+            file=sys.stderr,
+        )
     return wider
+
+
+def _sizes(memory: MemorySize) -> str:
+    return f"S={memory.scalars} V={memory.vectors} M={memory.matrices}"
 
 
 def _simplify(args: argparse.Namespace) -> int:
@@ -429,6 +460,15 @@ def build_parser() -> argparse.ArgumentParser:
     plot.add_argument("run_dir")
     plot.add_argument("--out", help="directory for the PNG files (default: RUN_DIR/plots)")
     plot.set_defaults(handler=_plot)
+
+    ops = commands.add_parser(
+        "ops",
+        help="list the 65 ops: number, name and notation",
+        description="Print the op table (the original's numbers and names) with each op's form in the "
+        "paper's notation, as algorithm files and configs use them.",
+    )
+    ops.add_argument("--demo", action="store_true", help="only the six ops of the demo's search space")
+    ops.set_defaults(handler=_ops)
 
     config = commands.add_parser(
         "config",

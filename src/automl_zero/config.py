@@ -47,7 +47,7 @@ from automl_zero.ops import ALL_OPS, DEMO_OPS, LEARN_OPS, PREDICT_OPS, SETUP_OPS
 from automl_zero.search.evolution import EvolutionConfig
 from automl_zero.search.islands import BACKENDS, IslandsConfig
 from automl_zero.search.space import DEMO_MUTATIONS, SearchSpace
-from automl_zero.tasks.datasets import DATASETS
+from automl_zero.tasks.datasets import DATASETS, missing_data
 from automl_zero.tasks.sets import FAMILIES, TaskSpec
 from automl_zero.tasks.synthetic import UNIT_TASK_KINDS
 from automl_zero.vm.reference import COMBINATIONS
@@ -577,6 +577,8 @@ def config_from_dict(
     data: Mapping[str, Any] | None,
     source: str = "<dict>",
     lines: Mapping[KeyPath, int] | None = None,
+    *,
+    check_data: bool = False,
 ) -> ExperimentConfig:
     """Build and validate an :class:`ExperimentConfig` from plain data.
 
@@ -594,6 +596,9 @@ def config_from_dict(
     lines : mapping, optional
         Line (1-based) of each key path, e.g. ``("evolution",
         "population_size") -> 12``, as :func:`load_config` finds them.
+    check_data : bool
+        Also check that every data set's files can be found (``path`` exists,
+        or ``download: true``), as a run needs, naming the key that is wrong.
 
     Returns
     -------
@@ -618,7 +623,25 @@ def config_from_dict(
             config.search_space.validate(parse(text, config.memory))
         except ValueError as error:
             reader.fail(path, f"algorithm file {config.initial_algorithm!r}: {error}")
+    if check_data:
+        _check_data(reader, config.tasks)
     return config
+
+
+def _check_data(reader: _Reader, tasks: TasksConfig) -> None:
+    """Fail at the ``path`` key of the first task spec whose data set cannot be found (see ``missing_data``)."""
+    specs: list[tuple[KeyPath, TaskSpec | None]] = [
+        (("tasks", "search"), tasks.search),
+        (("tasks", "select"), tasks.select),
+        (("tasks", "final"), tasks.final),
+        *((("tasks", "island_search", i), spec) for i, spec in enumerate(tasks.island_search)),
+    ]
+    for key, spec in specs:
+        if spec is None or spec.family not in ("projected_binary", "multiclass"):
+            continue
+        problem = missing_data(spec.dataset, spec.path, spec.download)
+        if problem is not None:
+            reader.fail((*key, "path"), problem)
 
 
 # ---------------------------------------------------------------------------
@@ -692,13 +715,16 @@ def _parse_yaml(text: str, source: str) -> tuple[Any, dict[KeyPath, int]]:
         loader.dispose()
 
 
-def load_config(path: str | os.PathLike[str]) -> ExperimentConfig:
+def load_config(path: str | os.PathLike[str], *, check_data: bool = False) -> ExperimentConfig:
     """Read and validate an experiment configuration from a YAML file.
 
     Parameters
     ----------
     path : str or os.PathLike
         The YAML file; an empty file gives the defaults.
+    check_data : bool
+        Also check that the data sets' files can be found (see
+        :func:`config_from_dict`); a run needs them, printing a config does not.
 
     Returns
     -------
@@ -721,7 +747,7 @@ def load_config(path: str | os.PathLike[str]) -> ExperimentConfig:
     data, lines = _parse_yaml(text, source)
     if data is not None and not isinstance(data, Mapping):
         raise ConfigError(f"{source}:1: (top level): expected a mapping of keys to values, got {data!r}")
-    return config_from_dict(data, source, lines)
+    return config_from_dict(data, source, lines, check_data=check_data)
 
 
 # ---------------------------------------------------------------------------
@@ -854,7 +880,12 @@ _DOCS: dict[tuple[type, str], str] = {
     (SearchSpace, "mutations"): (
         "Mutation types, picked uniformly: demo (ALTER_PARAM, RANDOMIZE_INSTRUCTION, "
         "RANDOMIZE_COMPONENT_FUNCTION), all, or a list of "
-        f"{', '.join(MutationType.__members__)} (INSERT_REMOVE needs min_sizes < max_sizes)."
+        f"{', '.join(MutationType.__members__)} (INSERT_REMOVE, INSERT and REMOVE need min_sizes < max_sizes; "
+        "INSERT and REMOVE are the original's separate types, INSERT_REMOVE removes twice as often as it inserts)."
+    ),
+    (SearchSpace, "constant_mutation"): (
+        "How ALTER_PARAM changes a real constant: scale (times U[0.5, 2], sign flipped with probability 0.1) "
+        "or log_normal (the original's: sign flipped with probability 0.1, else sign(x) * exp(log|x| + N(0, 1)))."
     ),
     (EvolutionConfig, "population_size"): "P, integer >= 2 (the paper: 100 per worker; the demo: 1000).",
     (EvolutionConfig, "tournament_size"): "T, integer in 1..population_size.",

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, MemorySize, parse
+from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, MemorySize, parse, parse_instruction
 from automl_zero.analysis.simplify import same_up_to_renaming_and_order
 from automl_zero.cli import main
 from automl_zero.config import dump_config, load_config
@@ -70,9 +70,9 @@ def test_ablate_marks_every_instruction_of_sgd(
     capsys.readouterr()
     # The demo's memory has S=4 and the algorithm uses s4: it is evaluated in a memory that holds it.
     assert main(["ablate", str(file), "--config", str(DEMO)]) == 0
-    assert "evaluating in MemorySize(scalars=5, vectors=3, matrices=1)," in capsys.readouterr().err
+    assert "memory widened to S=5 V=3 M=1 to hold it" in capsys.readouterr().err
     assert main(["evaluate", str(file), "--config", str(config)]) == 0
-    assert "evaluating in" not in capsys.readouterr().err  # this config's memory holds it
+    assert "widened" not in capsys.readouterr().err  # this config's memory holds it
 
 
 def test_simplify_reassociate_reaches_the_reference(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -130,3 +130,33 @@ def test_export_sklearn_builds_an_estimator(tmp_path: Path) -> None:
 def test_bad_algorithm_files_exit_2(tmp_path: Path) -> None:
     assert main(["simplify", str(tmp_path / "missing.txt")]) == 2
     assert main(["simplify", str(write(tmp_path, "def Setup():\n  s2 = nope(s1)\n"))]) == 2
+
+
+def test_algorithm_file_errors_name_file_line_and_the_ops_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = write(tmp_path, "def Setup():\n  s2 = 0.001\ndef Predict():\n  s1 = dotproduct(v0, v1)\n")
+    assert main(["simplify", str(file)]) == 2
+    err = capsys.readouterr().err
+    assert f"unknown op 'dotproduct' at {file}:4: 's1 = dotproduct(v0, v1)'; did you mean 'dot'?" in err
+    assert "`automl-zero ops`" in err
+    file.write_text("def Setup():\n  s99 = 0.001\n")
+    assert main(["evaluate", str(file), "--config", str(DEMO)]) == 2
+    assert f"{file}:2: 's99 = 0.001': address s99 is out of range; a memory holds at most 63" in capsys.readouterr().err
+
+
+def test_ops_lists_every_op_with_its_notation(capsys: pytest.CaptureFixture[str]) -> None:
+    from automl_zero.ops import DEMO_OPS, OPS
+
+    assert main(["ops"]) == 0
+    rows = [line.split(None, 3) for line in capsys.readouterr().out.splitlines()[1:-1]]
+    assert [int(row[0]) for row in rows] == list(range(len(OPS)))
+    assert [row[1] for row in rows] == [spec.name for spec in OPS]
+    for row in rows:  # every notation shown parses back as its op
+        notation = row[3].split("  (also ")[0]
+        if "index" not in notation and "n_features" not in notation and row[1] != "NO_OP":
+            values = notation.replace("value", "0.5").replace("low", "0.0").replace("high", "1.0")
+            values = values.replace("mean", "0.0").replace("std", "1.0") if "gaussian" in values else values
+            assert parse_instruction(values).op == int(row[0])
+    assert main(["ops", "--demo"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == len(DEMO_OPS) + 2

@@ -374,7 +374,8 @@ def load_digits() -> Dataset:
 _CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 _CIFAR_HINT = (
     f"download {_CIFAR_URL}, unpack it (tar xzf cifar-10-python.tar.gz) and pass the cifar-10-batches-py "
-    "directory (or its parent), or use load_dataset('cifar10', download=True) to fetch it from OpenML"
+    "directory (or its parent), or fetch it from OpenML: `download: true` in a config, "
+    "load_dataset('cifar10', download=True) in Python"
 )
 _CIFAR_TRAIN_FILES = tuple(f"data_batch_{i}" for i in range(1, 6))
 _CIFAR_TEST_FILE = "test_batch"
@@ -597,7 +598,7 @@ def _mnist_hint(name: str) -> str:
     return (
         f"download the four IDX files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, "
         f"t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) from {url} into one directory and pass it, "
-        f"or use load_dataset({name!r}, download=True) to fetch it from OpenML"
+        f"or fetch it from OpenML: `download: true` in a config, load_dataset({name!r}, download=True) in Python"
     )
 
 
@@ -742,7 +743,7 @@ _SVHN_URL = "http://ufldl.stanford.edu/housenumbers/"
 _SVHN_FILES = ("train_32x32.mat", "test_32x32.mat")
 _SVHN_HINT = (
     f"download train_32x32.mat and test_32x32.mat (format 2, cropped digits) from {_SVHN_URL} into one directory "
-    "and pass it, or use load_dataset('svhn', download=True) to fetch it from OpenML"
+    "and pass it, or fetch it from OpenML: `download: true` in a config, load_dataset('svhn', download=True) in Python"
 )
 
 
@@ -1112,11 +1113,44 @@ _OPENML_SOURCES: Mapping[str, _OpenMLSource] = MappingProxyType(
 
 def _manual_hint(key: str) -> str:
     return {
-        "mnist": _mnist_hint("mnist").split(", or use")[0],
-        "fashion_mnist": _mnist_hint("fashion_mnist").split(", or use")[0],
-        "cifar10": _CIFAR_HINT.split(", or use")[0],
-        "svhn": _SVHN_HINT.split(", or use")[0],
-    }[key]
+        "mnist": _mnist_hint("mnist"),
+        "fashion_mnist": _mnist_hint("fashion_mnist"),
+        "cifar10": _CIFAR_HINT,
+        "svhn": _SVHN_HINT,
+    }[key].split(", or fetch it from OpenML")[0]
+
+
+def missing_data(name: str, path: PathLike | None, download: bool) -> str | None:
+    """Why a data set named in a config cannot be loaded, in the config's terms, or None.
+
+    Only what can be told without reading the files: a ``path`` that does not
+    exist, or a data set that needs files and has neither ``path`` nor
+    ``download``. The message says how to fix it with the config's keys
+    (``path:``, ``download: true``).
+
+    Parameters
+    ----------
+    name : str
+        The data set (a key of :data:`DATASETS`; others give None).
+    path : str or os.PathLike, optional
+        Where its files are (``~`` expands; relative to the working directory).
+    download : bool
+        Whether the config fetches it from OpenML.
+
+    """
+    key = name.strip().lower().replace("-", "_")
+    if key not in DATASETS or key == "digits":
+        return None
+    if key in _OWN_FILES:
+        wanted = f"set path: to {_OWN_FILES[key]}"
+    else:
+        wanted = f"{_manual_hint(key)} as path:, or set download: true (and path: null) to fetch it from OpenML"
+    if path is None:
+        return None if download else f"the {key} data set needs its files: {wanted}"
+    where = Path(os.fspath(path)).expanduser()
+    if not where.exists():
+        return f"{str(where)!r} does not exist; {wanted}"
+    return None
 
 
 def _as_pixels(x: np.ndarray) -> np.ndarray:
@@ -1340,4 +1374,5 @@ __all__ = [
     "load_mnist",
     "load_npz",
     "load_svhn",
+    "missing_data",
 ]
