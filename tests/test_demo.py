@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
+from automl_zero import demo
 from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, MemorySize
 from automl_zero.cli import main
 from automl_zero.demo import Progress, run_demo
@@ -12,13 +15,28 @@ from automl_zero.search.space import SearchSpace
 from automl_zero.tasks import linear_regression_tasks
 
 
-def test_demo_stops_on_time_and_reports_progress() -> None:
+@pytest.mark.parametrize(("max_seconds", "chunks"), [(0.5, 1), (2.0, 3)])
+def test_demo_stops_at_the_first_check_past_its_time_budget(
+    monkeypatch: pytest.MonkeyPatch, max_seconds: float, chunks: int
+) -> None:
+    """A clock that advances one second per chunk of the search: the demo checks it after every chunk."""
+    clock = [0.0]
+
+    class OneSecondPerChunk(RegularizedEvolution):
+        def step(self, cycles: int) -> None:
+            super().step(cycles)
+            clock[0] += 1.0
+
+    monkeypatch.setattr(demo, "RegularizedEvolution", OneSecondPerChunk)
+    monkeypatch.setattr(demo, "time", SimpleNamespace(perf_counter=lambda: clock[0]))
     seen: list[Progress] = []
-    result = run_demo(seed=0, max_seconds=1.0, progress=seen.append)
-    assert seen and seen[-1].individuals >= 10_000
-    assert seen[-1].fec_hit_rate > 0.5
+    result = run_demo(seed=0, max_seconds=max_seconds, progress=seen.append)
+    assert [p.elapsed_s for p in seen] == [float(k) for k in range(1, chunks + 1)]
+    assert [p.individuals for p in seen] == [demo.CHUNK * k for k in range(1, chunks + 1)]
+    assert result.seconds == chunks and result.individuals == chunks * demo.CHUNK
     assert result.experiments == 1 and result.individuals == seen[-1].total_individuals
     assert result.algorithm is not None and len(result.select_history) == 1
+    assert seen[-1].fec_hit_rate > 0.5
 
 
 @pytest.mark.slow
