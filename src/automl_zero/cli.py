@@ -521,14 +521,18 @@ def build_parser() -> argparse.ArgumentParser:
         "tune",
         help="tune an algorithm's constants on T_select",
         description="Treat the algorithm's real constants (and random-op parameters) as hyperparameters and "
-        "search them on the config's T_select: 'random' is the paper's random search (log-uniform within "
-        "--scale of each value), 'powell' is scipy's Powell method in log space. Writes the tuned algorithm.",
+        "search them on the config's T_select: 'powell' (default) is scipy's Powell method in log space (first "
+        "step a factor --scale, default 10; it can go further), 'random' is the paper's random search "
+        "(log-uniform within a factor --scale of each value, default 1e4: four decades either way). Writes the "
+        "tuned algorithm.",
     )
     tune_parser.add_argument("file", help="algorithm in the paper's notation")
     tune_parser.add_argument("--config", required=True, help="YAML config whose T_select and memory to use")
     tune_parser.add_argument("--trials", type=_positive(int), default=200, help="evaluations (default 200)")
-    tune_parser.add_argument("--method", choices=("random", "powell"), default="random", help="default random")
-    tune_parser.add_argument("--scale", type=_positive(float), default=10.0, help="random search range factor")
+    tune_parser.add_argument("--method", choices=("powell", "random"), default="powell", help="default powell")
+    tune_parser.add_argument(
+        "--scale", type=_positive(float), help="random search's range factor (default 1e4) or Powell's first step (10)"
+    )
     tune_parser.add_argument("--seed", type=int, default=0, help="random search seed (default 0)")
     tune_parser.add_argument("--out", help="where to write the tuned algorithm (default FILE.tuned.txt)")
     tune_parser.set_defaults(handler=_tune)

@@ -97,6 +97,20 @@ def test_tuning_a_bad_learning_rate_helps(executor: CompiledExecutor, method: st
     assert len(result.history) == result.trials
 
 
+def test_defaults_reach_a_learning_rate_decades_too_small(executor: CompiledExecutor) -> None:
+    # A factor-10 random search could not leave the neighbourhood of 1e-5 (0.358 -> 0.382 on the
+    # demo's T_select); the default method and random search's default range both can.
+    bad = linear_regression(1e-5)
+    powell = tune(bad, executor, method="powell", scale=10.0)
+    assert powell.after > 0.99
+    default = tune(bad, executor)
+    assert default.after >= powell.after
+    random = tune(bad, executor, method="random")
+    assert random.after > 0.99 and constants(random.algorithm)[0].value > 1e-2
+    narrow = tune(bad, executor, method="random", scale=10.0)
+    assert narrow.after < 0.5  # the old default range, for contrast
+
+
 def test_random_search_stays_within_scale(executor: CompiledExecutor) -> None:
     result = tune(linear_regression(1e-5), executor, trials=30, method="random", scale=10.0)
     assert result.after > result.before
