@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from automl_zero import demo
-from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, MemorySize
+from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, MemorySize, parse
 from automl_zero.cli import main
 from automl_zero.demo import Progress, run_demo
 from automl_zero.search.evolution import EvolutionConfig, RegularizedEvolution, budget_from_reference
@@ -40,13 +41,40 @@ def test_demo_stops_at_the_first_check_past_its_time_budget(
 
 
 @pytest.mark.slow
-def test_demo_rediscovers_linear_regression(capsys: pytest.CaptureFixture[str]) -> None:
-    """Seed 4 succeeds in its first experiment (about 1.5 million individuals)."""
-    status = main(["demo", "--seed", "4", "--max-seconds", "300"])
+def test_demo_rediscovers_linear_regression(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Seed 4 succeeds in its first experiment (about 1.5 million individuals) and saves what it found."""
+    best = tmp_path / "best.txt"
+    status = main(["demo", "--seed", "4", "--max-seconds", "300", "--out", str(best)])
     out = capsys.readouterr().out
     assert status == 0, out
     assert "Success after" in out and "T_final 1.0000" in out
-    assert "def Predict():" in out
+    assert str(parse(best.read_text())) in out
+    assert f"best algorithm written to {best}" in out
+
+
+def test_demo_writes_its_best_algorithm_and_overwrites_nothing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    clock = [0.0]
+
+    class OneSecondPerChunk(RegularizedEvolution):
+        def step(self, cycles: int) -> None:
+            super().step(cycles)
+            clock[0] += 1.0
+
+    monkeypatch.setattr(demo, "RegularizedEvolution", OneSecondPerChunk)
+    monkeypatch.setattr(demo, "time", SimpleNamespace(perf_counter=lambda: clock[0]))
+    assert main(["demo", "--seed", "3", "--max-seconds", "0.5"]) == 1  # no success in one chunk
+    out = capsys.readouterr().out
+    assert "best algorithm written to demo-seed3.txt" in out
+    assert str(parse((tmp_path / "demo-seed3.txt").read_text())) in out
+    before = (tmp_path / "demo-seed3.txt").read_text()
+    assert main(["demo", "--seed", "3", "--max-seconds", "0.5"]) == 2  # refused before any search
+    assert "demo-seed3.txt already exists; pass --force" in capsys.readouterr().err
+    assert (tmp_path / "demo-seed3.txt").read_text() == before
+    assert main(["demo", "--seed", "5", "--max-seconds", "0.5", "--out", "demo-seed3.txt", "--force"]) == 1
+    assert (tmp_path / "demo-seed3.txt").read_text() != before
 
 
 def test_demo_rejects_bad_input(capsys: pytest.CaptureFixture[str]) -> None:

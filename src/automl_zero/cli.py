@@ -54,6 +54,7 @@ def _demo(args: argparse.Namespace) -> int:
 
     if args.max_seconds is not None and args.max_seconds <= 0:
         raise ValueError(f"--max-seconds must be positive, got {args.max_seconds:g}")
+    out = _new_file(args.out if args.out else f"demo-seed{args.seed}.txt", args.force)  # before minutes of search
     print(
         "AutoML-Zero demo: evolving algorithms on 10 linear regression tasks (F=4) from random programs of six ops.\n"
         "An experiment ends after 2e8 training steps; its best algorithm must score > 0.9999 on 100 unseen tasks.\n"
@@ -88,7 +89,18 @@ def _demo(args: argparse.Namespace) -> int:
     )
     print(f"fitness: T_search {result.search_fitness:.6f}, T_select {result.select_fitness:.6f}", end="")
     print(f", T_final {result.final_fitness:.6f}" if result.success else "")
+    if result.algorithm is not None:
+        out.write_text(str(result.algorithm))
+        print(f"best algorithm written to {out} (next: automl-zero simplify {out})")
     return 0 if result.success else 1
+
+
+def _new_file(path: str | Path, force: bool) -> Path:
+    """``path``, after checking that writing it replaces nothing unless ``--force`` was given."""
+    file = Path(path)
+    if file.exists() and not force:
+        raise ValueError(f"{file} already exists; pass --force to overwrite it, or --out to write another file")
+    return file
 
 
 def _positive(kind: type) -> Any:
@@ -290,6 +302,7 @@ def _simplify(args: argparse.Namespace) -> int:
     from automl_zero.analysis.simplify import memory_needed, reassociate, same_up_to_renaming_and_order, simplify
 
     algorithm = _read_algorithm(args.file)
+    out = _new_file(args.out, args.force) if args.out else None
     simple = simplify(algorithm, multiclass=args.multiclass)
     if args.reassociate:
         regrouped = reassociate(simple)
@@ -310,8 +323,8 @@ def _simplify(args: argparse.Namespace) -> int:
     )
     if not args.multiclass and same_up_to_renaming_and_order(simple, REFERENCE_LINEAR_REGRESSION):
         print("# this is linear regression by SGD (SPEC section 6), up to renaming and order", file=sys.stderr)
-    if args.out:
-        Path(args.out).write_text(str(simple))
+    if out is not None:
+        out.write_text(str(simple))
     return 0
 
 
@@ -341,6 +354,7 @@ def _tune(args: argparse.Namespace) -> int:
     from automl_zero.analysis.tune import constants, tune
 
     algorithm = _read_algorithm(args.file)
+    out = _new_file(args.out if args.out else Path(args.file).with_suffix(".tuned.txt"), args.force)
     executor = _select_executor(args, algorithm)
     result = tune(algorithm, executor, trials=args.trials, method=args.method, seed=args.seed, scale=args.scale)
     found = constants(algorithm)
@@ -350,7 +364,6 @@ def _tune(args: argparse.Namespace) -> int:
         if old.value != new.value:
             print(f"  {old.description}: {old.value!r} -> {new.value!r}")
     print(result.algorithm, end="")
-    out = Path(args.out) if args.out else Path(args.file).with_suffix(".tuned.txt")
     out.write_text(str(result.algorithm))
     print(f"tuned algorithm written to {out}")
     return 0
@@ -363,7 +376,10 @@ def _export(args: argparse.Namespace) -> int:
     algorithm = _read_algorithm(args.file)
     multiclass = args.task == "multiclass"
     memory = memory_needed(algorithm, multiclass=multiclass)
-    out = Path(args.out) if args.out else Path(args.file).with_suffix(".py")
+    default = Path(args.file).with_suffix(".py")
+    if args.to == "sklearn":
+        default = default.with_name(f"{default.stem}_sklearn.py")
+    out = _new_file(args.out if args.out else default, args.force)
     if args.to == "python":
         write_python(algorithm, memory, out, task=args.task, num_classes=args.num_classes)
         print(f"wrote {out}: a NumPy-only module with class EvolvedAlgorithm (fit, predict)")
@@ -393,11 +409,14 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="run the original's demo: evolve linear regression by SGD from random programs",
         description="Regularized evolution with FEC until an algorithm scores > 0.9999 on 100 unseen tasks "
-        "(exit status 0 on success, 1 if --max-seconds ran out first).",
+        "(exit status 0 on success, 1 if --max-seconds ran out first). The best algorithm is written to --out "
+        "(default demo-seed<SEED>.txt), which is never overwritten without --force.",
     )
     demo.add_argument("--seed", type=int, default=0, help="seed of every task and random choice (default 0)")
     demo.add_argument("--max-seconds", type=float, default=None, help="give up after this many seconds")
     demo.add_argument("--report-every", type=float, default=2.0, help="seconds between progress lines (default 2)")
+    demo.add_argument("--out", help="file for the best algorithm (default: demo-seed<SEED>.txt)")
+    demo.add_argument("--force", action="store_true", help="overwrite the --out file if it exists")
     demo.set_defaults(handler=_demo)
 
     run = commands.add_parser(
@@ -497,6 +516,7 @@ def build_parser() -> argparse.ArgumentParser:
         "'v2 = lr * v0; v2 = err * v2' into 'g = err * lr; v2 = g * v0'",
     )
     simplify.add_argument("--out", help="also write the result to this file")
+    simplify.add_argument("--force", action="store_true", help="overwrite the --out file if it exists")
     simplify.set_defaults(handler=_simplify)
 
     ablate = commands.add_parser(
@@ -535,6 +555,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tune_parser.add_argument("--seed", type=int, default=0, help="random search seed (default 0)")
     tune_parser.add_argument("--out", help="where to write the tuned algorithm (default FILE.tuned.txt)")
+    tune_parser.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
     tune_parser.set_defaults(handler=_tune)
 
     export = commands.add_parser(
@@ -548,7 +569,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--to", choices=("python", "sklearn"), required=True)
     export.add_argument("--task", choices=("regression", "binary", "multiclass"), default="regression")
     export.add_argument("--num-classes", type=int, default=0, help="K for --task multiclass")
-    export.add_argument("--out", help="output file (default: FILE with .py)")
+    export.add_argument(
+        "--out", help="output file (default: FILE.py for python, FILE_sklearn.py for sklearn; FILE without .txt)"
+    )
+    export.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
     export.set_defaults(handler=_export)
     return parser
 

@@ -160,3 +160,30 @@ def test_ops_lists_every_op_with_its_notation(capsys: pytest.CaptureFixture[str]
             assert parse_instruction(values).op == int(row[0])
     assert main(["ops", "--demo"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == len(DEMO_OPS) + 2
+
+
+def test_exports_and_tune_have_their_own_files_and_overwrite_nothing(
+    tmp_path: Path, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = write(tmp_path, FAST_SGD)
+    assert main(["export", str(file), "--to", "python"]) == 0
+    assert main(["export", str(file), "--to", "sklearn"]) == 0
+    python, sklearn = tmp_path / "algorithm.py", tmp_path / "algorithm_sklearn.py"
+    assert "class EvolvedAlgorithm" in python.read_text() and "def make_estimator" in sklearn.read_text()
+    capsys.readouterr()
+    for target in ("python", "sklearn"):
+        sklearn.write_text("# mine")
+        python.write_text("# mine")
+        assert main(["export", str(file), "--to", target]) == 2
+        assert "already exists; pass --force" in capsys.readouterr().err
+        assert python.read_text() == sklearn.read_text() == "# mine"
+    assert main(["export", str(file), "--to", "python", "--force"]) == 0
+    assert "class EvolvedAlgorithm" in python.read_text()
+    tuned = tmp_path / "algorithm.tuned.txt"
+    tuned.write_text("# mine")
+    assert main(["tune", str(file), "--config", str(config), "--trials", "2"]) == 2
+    assert f"{tuned} already exists; pass --force" in capsys.readouterr().err
+    assert main(["simplify", str(file), "--out", str(tuned)]) == 2
+    assert tuned.read_text() == "# mine"
+    assert main(["tune", str(file), "--config", str(config), "--trials", "2", "--force"]) == 0
+    assert parse(tuned.read_text()) is not None
