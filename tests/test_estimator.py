@@ -19,7 +19,7 @@ from sklearn.utils.estimator_checks import check_estimator, check_regressors_tra
 from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, MemorySize, make, parse
 from automl_zero.analysis.export import to_sklearn
 from automl_zero.analysis.simplify import memory_needed
-from automl_zero.baselines import LINEAR_MEMORY, baseline, logistic_regression
+from automl_zero.baselines import LINEAR_MEMORY, MULTICLASS_BASELINES, baseline, logistic_regression
 from automl_zero.estimator import (
     EvolvedClassifier,
     EvolvedRegressor,
@@ -28,6 +28,8 @@ from automl_zero.estimator import (
     with_constants,
 )
 from automl_zero.tasks.base import EvalType, Task
+from automl_zero.tasks.classification import multiclass_tasks
+from automl_zero.tasks.datasets import load_digits
 from automl_zero.vm.reference import ReferenceExecutor, flip_and_squash
 from conftest import SOFTMAX_REGRESSION
 
@@ -125,6 +127,20 @@ def test_native_multiclass_matches_the_vm_accuracy() -> None:
     np.testing.assert_array_equal(np.argmax(model.decision_function(task.valid_x), axis=1), model.predict(task.valid_x))
 
 
+@pytest.mark.parametrize("name", MULTICLASS_BASELINES)
+def test_native_multiclass_baselines_match_the_vm_on_digits(name: str) -> None:
+    (task,) = multiclass_tasks(load_digits(), num_features=16, seed=3)
+    default = name == "softmax_regression"  # what multiclass="native" trains by default
+    model = EvolvedClassifier(None if default else name, multiclass="native")
+    model.fit(task.train_x, task.train_y)
+    algorithm, memory = baseline(name)
+    assert model.algorithm_ == algorithm and model.memory_size_ == memory
+    accuracy = float(np.mean(model.predict(task.valid_x) == task.valid_y))
+    assert accuracy == ReferenceExecutor([task], memory).evaluate(algorithm)
+    assert accuracy > 0.6  # chance: 0.1
+    assert model.get_params()["setup_0_s2"] == algorithm.setup[0].data[0]  # its learning rate, tunable
+
+
 def test_one_vs_rest_is_one_binary_model_per_class() -> None:
     X, y = load_iris(return_X_y=True)
     order = np.random.default_rng(0).permutation(len(y))
@@ -183,7 +199,6 @@ def test_seed_selects_the_random_stream() -> None:
         (EvolvedRegressor("s1 = s0"), "expected 'def Setup"),
         (EvolvedRegressor(REFERENCE_LINEAR_REGRESSION, memory=MemorySize(4, 3, 1)), "out of range"),
         (EvolvedClassifier(multiclass="softmax"), "multiclass must be one of"),
-        (EvolvedClassifier(multiclass="native"), "no default"),
         (EvolvedClassifier(SOFTMAX_REGRESSION, memory=MemorySize(4, 2, 2), multiclass="native"), "3 vectors"),
     ],
 )

@@ -64,7 +64,7 @@ from automl_zero.algorithm import (
     address_text,
     parse,
 )
-from automl_zero.baselines import LINEAR_MEMORY, logistic_regression
+from automl_zero.baselines import BASELINES, LINEAR_MEMORY, logistic_regression
 from automl_zero.ops import Kind, Param
 from automl_zero.tasks.base import EvalType
 from automl_zero.vm.reference import Memory, execute, sigmoid, truncating_softmax
@@ -364,6 +364,9 @@ class _EvolvedBase(BaseEstimator):  # type: ignore[misc]
         """The algorithm before the constants are applied, and its default memory (None: infer it)."""
         if self.algorithm is None:
             return self._default_algorithm()
+        if isinstance(self.algorithm, str) and self.algorithm in BASELINES:
+            factory, memory = BASELINES[self.algorithm]
+            return factory(), memory
         return _as_algorithm(self.algorithm), None
 
     def _known_constants(self) -> dict[str, float] | None:
@@ -448,8 +451,11 @@ class EvolvedRegressor(RegressorMixin, _EvolvedBase):  # type: ignore[misc]
     Parameters
     ----------
     algorithm : Algorithm, str or None
-        The algorithm, or its text in the paper's notation (``def Setup():``
-        ...). None: SGD linear regression with a bias, learning rate 0.01
+        The algorithm, its text in the paper's notation (``def Setup():``
+        ...), or the name of a baseline in
+        :data:`automl_zero.baselines.BASELINES` (with its default
+        hyperparameters, which are constants like any other: e.g.
+        ``"two_layer_network"``). None: SGD linear regression with a bias, learning rate 0.01
         (the program of :func:`automl_zero.baselines.logistic_regression`,
         which is linear regression with a bias when s1 is not squashed;
         suited to standardized features).
@@ -570,13 +576,18 @@ class EvolvedClassifier(ClassifierMixin, _EvolvedBase):  # type: ignore[misc]
     - ``"native"``: the VM's multiclass harness for any number of classes
       (2 included): the one-hot label in v1 during Learn, the prediction
       the softmax of ``v2[:K]``; K must not exceed the number of features.
-      Needs an algorithm written for it (there is no default).
+      Needs an algorithm written for it: by default softmax regression by
+      SGD; ``algorithm="two_layer_softmax_network"`` is a 2-layer network
+      with a softmax output (:data:`automl_zero.baselines.MULTICLASS_BASELINES`).
 
     Parameters
     ----------
     algorithm : Algorithm, str or None
-        The algorithm or its text. None: logistic regression by SGD with a
-        bias, learning rate 0.05 (:func:`automl_zero.baselines.logistic_regression`).
+        The algorithm, its text or the name of a baseline (as for
+        :class:`EvolvedRegressor`). None: logistic regression by SGD with a
+        bias, learning rate 0.05 (:func:`automl_zero.baselines.logistic_regression`);
+        with ``multiclass="native"``, softmax regression by SGD with a bias,
+        learning rate 0.1 (:func:`automl_zero.baselines.softmax_regression`).
     memory : MemorySize, tuple (S, V, M) or None
         As for :class:`EvolvedRegressor` (native multiclass needs at least
         3 vectors).
@@ -638,6 +649,8 @@ class EvolvedClassifier(ClassifierMixin, _EvolvedBase):  # type: ignore[misc]
         self.multiclass = multiclass
 
     def _default_algorithm(self) -> tuple[Algorithm, MemorySize]:
+        if self.multiclass == "native":
+            return BASELINES["softmax_regression"][0](), BASELINES["softmax_regression"][1]
         return logistic_regression(DEFAULT_CLASSIFICATION_RATE), LINEAR_MEMORY
 
     def fit(self, X: Any, y: Any) -> EvolvedClassifier:
@@ -664,11 +677,6 @@ class EvolvedClassifier(ClassifierMixin, _EvolvedBase):  # type: ignore[misc]
         if self.multiclass not in MULTICLASS_STRATEGIES:
             raise ValueError(f"multiclass must be one of {MULTICLASS_STRATEGIES}, got {self.multiclass!r}")
         native = self.multiclass == "native"
-        if native and self.algorithm is None:
-            raise ValueError(
-                "multiclass='native' needs an algorithm written for multiclass tasks (one-hot label in v1, "
-                "prediction in v2); there is no default one. Use multiclass='ovr' for the default."
-            )
         algorithm, size, epochs, seed = self._resolve(PREDICTION_VECTOR + 1 if native else 0)
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
