@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -376,10 +377,9 @@ def _export(args: argparse.Namespace) -> int:
     algorithm = _read_algorithm(args.file)
     multiclass = args.task == "multiclass"
     memory = memory_needed(algorithm, multiclass=multiclass)
-    default = Path(args.file).with_suffix(".py")
-    if args.to == "sklearn":
-        default = default.with_name(f"{default.stem}_sklearn.py")
-    out = _new_file(args.out if args.out else default, args.force)
+    # An importable module name next to the algorithm: seed1.simplified.txt -> seed1_simplified.py.
+    module = re.sub(r"\W", "_", Path(args.file).stem) + ("_sklearn" if args.to == "sklearn" else "")
+    out = _new_file(args.out if args.out else Path(args.file).with_name(f"{module}.py"), args.force)
     if args.to == "python":
         write_python(algorithm, memory, out, task=args.task, num_classes=args.num_classes)
         print(f"wrote {out}: a NumPy-only module with class EvolvedAlgorithm (fit, predict)")
@@ -570,7 +570,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--task", choices=("regression", "binary", "multiclass"), default="regression")
     export.add_argument("--num-classes", type=int, default=0, help="K for --task multiclass")
     export.add_argument(
-        "--out", help="output file (default: FILE.py for python, FILE_sklearn.py for sklearn; FILE without .txt)"
+        "--out",
+        help="output file (default: next to FILE, FILE.py for python and FILE_sklearn.py for sklearn, FILE "
+        "without .txt and with _ for characters a module name cannot have)",
     )
     export.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
     export.set_defaults(handler=_export)

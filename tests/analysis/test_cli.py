@@ -187,3 +187,7 @@ def test_exports_and_tune_have_their_own_files_and_overwrite_nothing(
     assert tuned.read_text() == "# mine"
     assert main(["tune", str(file), "--config", str(config), "--trials", "2", "--force"]) == 0
     assert parse(tuned.read_text()) is not None
+    dotted = tmp_path / "seed1.simplified.txt"
+    dotted.write_text(FAST_SGD)
+    assert main(["export", str(dotted), "--to", "sklearn"]) == 0  # an importable module name
+    assert (tmp_path / "seed1_simplified_sklearn.py").is_file()
