@@ -1,6 +1,6 @@
 """Scale-out: individuals/s with 1 and 2 local workers, migration's cost, and Ray's (issue: scale out).
 
-Every measurement runs the demo's search (SPEC section 6: P=1000, T=10, the
+Every measurement runs the demo's search (docs/semantics.md, "The demo": P=1000, T=10, the
 demo's ops and tasks) through the island model, the way `automl-zero run`
 does: rounds of ``--round`` individuals per island, with up to ``--depth``
 rounds in flight so that workers do not wait for the coordinator. Each island

@@ -1,7 +1,7 @@
 """Finding 1: the demo rediscovers linear regression by SGD; success rate and time over seeds.
 
-Runs the demo (SPEC section 6) once per seed on one core, as the original's
-figures were measured (SPEC section 7: 15 seeds, median 76 s, range 25-195 s,
+Runs the demo (docs/semantics.md, "The demo") once per seed on one core, as the original's
+figures were measured (docs/design.md, "The original's figures": 15 seeds, median 76 s, range 25-195 s,
 all 15 found SGD linear regression). For every seed it writes the discovered
 algorithm and its simplification (dead code removed, constants that Learn sets
 on every example moved to Setup, addresses renumbered), and checks whether the

@@ -8,7 +8,7 @@ regression tasks, F=4, 100/100 examples), and three search spaces of increasing 
 
 1. ``small``: the demo's six ops, Setup 1 / Predict 1 / Learn 4 instructions (the size of the
    reference SGD);
-2. ``demo``: the demo's six ops, sizes 10 / 2 / 8 (SPEC section 6);
+2. ``demo``: the demo's six ops, sizes 10 / 2 / 8 (docs/semantics.md, "The demo");
 3. ``all ops``: every op of the paper allowed in each component function (setup, predict and
    learn op sets), sizes 10 / 2 / 8, in the same memory.
 

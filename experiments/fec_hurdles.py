@@ -2,7 +2,7 @@
 
 The paper: FEC gives about 4x the throughput, hurdles save about 75% of the compute.
 
-1. FEC, in the demo's search (SPEC section 6) on its 10 linear regression tasks: the same
+1. FEC, in the demo's search (docs/semantics.md, "The demo") on its 10 linear regression tasks: the same
    number of individuals per seed with no cache, with the structural hash only (identical
    programs after dead-code removal) and with the structural hash and FEC (the default).
    Reported: individuals/s, and training steps per individual (the compute FEC saves:

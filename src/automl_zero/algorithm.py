@@ -31,7 +31,7 @@ from typing import Any
 
 from automl_zero.ops import NUM_PARAMS, OPS, Kind, Op, OpSpec, Param, spec
 
-#: Fixed roles in memory (SPEC section 1).
+#: Fixed roles in memory (docs/semantics.md, "Memory and addresses").
 LABEL_SCALAR = 0  # s0: the label, set before Learn, zeroed before Predict
 PREDICTION_SCALAR = 1  # s1: the prediction
 FEATURES_VECTOR = 0  # v0: the features
@@ -549,7 +549,7 @@ def make(setup: Iterable[str] = (), predict: Iterable[str] = (), learn: Iterable
     )
 
 
-#: The algorithm the demo rediscovers: linear regression by SGD (SPEC section 6).
+#: The algorithm the demo rediscovers: linear regression by SGD (docs/semantics.md, "The demo").
 REFERENCE_LINEAR_REGRESSION = make(
     setup=["s2 = 0.001"],
     predict=["s1 = dot(v0, v1)"],

@@ -3,7 +3,7 @@
 The paper compares what evolution finds with these reference learners
 (linear regression, logistic regression and a 2-layer fully connected ReLU
 network, all trained by SGD). Writing them as :class:`Algorithm` objects means
-they run in the same executors, under the same rules (SPEC section 3), as the
+they run in the same executors, under the same rules (docs/semantics.md, "Evaluating an algorithm on a task"), as the
 evolved ones, and can seed a search or be simplified and ablated like them.
 
 Each factory takes the hyperparameters and returns an :class:`Algorithm`; the
@@ -73,7 +73,7 @@ TWO_LAYER_SOFTMAX_MEMORY = MemorySize(scalars=3, vectors=9, matrices=3)
 
 
 def linear_regression(learning_rate: float = 0.001) -> Algorithm:
-    """Linear regression by SGD on the squared error, without bias (SPEC section 6).
+    """Linear regression by SGD on the squared error, without bias (docs/semantics.md, "The demo").
 
     With the default learning rate this is
     :data:`~automl_zero.algorithm.REFERENCE_LINEAR_REGRESSION`, the algorithm

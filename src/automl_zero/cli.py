@@ -323,7 +323,10 @@ def _simplify(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     if not args.multiclass and same_up_to_renaming_and_order(simple, REFERENCE_LINEAR_REGRESSION):
-        print("# this is linear regression by SGD (SPEC section 6), up to renaming and order", file=sys.stderr)
+        print(
+            "# this is linear regression by SGD (docs/semantics.md, 'The demo'), up to renaming and order",
+            file=sys.stderr,
+        )
     if out is not None:
         out.write_text(str(simple))
     return 0

@@ -1,4 +1,4 @@
-"""The original's 5-minute demo (SPEC section 6): rediscover linear regression by SGD.
+"""The original's 5-minute demo (docs/semantics.md, "The demo"): rediscover linear regression by SGD.
 
 Experiments of regularized evolution on 10 linear regression tasks (F=4,
 100 train / 100 valid, six ops, Setup/Predict/Learn of 10/2/8 instructions,

@@ -2,7 +2,7 @@
 
 :class:`EvolvedRegressor` and :class:`EvolvedClassifier` wrap an
 :class:`~automl_zero.algorithm.Algorithm` (an evolved one, or a baseline by
-default). ``fit`` trains it exactly as the evaluation does (SPEC section 3),
+default). ``fit`` trains it exactly as the evaluation does (docs/semantics.md, "Training"),
 with the reference executor's op kernels
 (:func:`automl_zero.vm.reference.execute`): memory zeroed, Setup once, then
 for each epoch and each training example, in order, ``v0 = x, s0 = 0``,

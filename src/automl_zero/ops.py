@@ -387,7 +387,7 @@ LEARN_OPS: tuple[Op, ...] = (
 PREDICT_OPS: tuple[Op, ...] = LEARN_OPS
 ALL_OPS: tuple[Op, ...] = tuple(s.op for s in OPS)
 
-#: The six ops of the original's 5-minute demo (SPEC section 6).
+#: The six ops of the original's 5-minute demo (docs/semantics.md, "The demo").
 DEMO_OPS: tuple[Op, ...] = (
     Op.SCALAR_CONST_SET_OP,
     Op.VECTOR_INNER_PRODUCT_OP,

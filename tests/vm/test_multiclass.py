@@ -1,4 +1,4 @@
-"""Multiclass evaluation (SPEC section 1): one-hot label in v1, softmax of v2, argmax accuracy."""
+"""Multiclass evaluation (docs/semantics.md, "Classification"): one-hot label in v1, softmax of v2, argmax accuracy."""
 
 from __future__ import annotations
 

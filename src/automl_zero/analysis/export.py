@@ -2,7 +2,7 @@
 
 The generated module holds one class with the algorithm's memory (``s``,
 ``v``, ``m``), its three component functions written one NumPy line per
-instruction, and the evaluation harness of SPEC section 3 (``fit``,
+instruction, and the evaluation harness of docs/semantics.md, "Training" (``fit``,
 ``predict``, ``predict_proba``). Every op is written with exactly the
 reference executor's semantics (:mod:`automl_zero.vm.reference`): reductions
 add their terms one by one in index order, ``sin``/``exp``/``log`` are the C
@@ -612,7 +612,7 @@ def to_python(
       first write the features, and the label, where the evaluation does);
     - ``fit(X, y, epochs=1, max_abs_error=None)``: zero the memory, run
       Setup, then per epoch and example exactly the training steps of the
-      evaluation (SPEC section 3), without its validation passes between
+      evaluation (docs/semantics.md, "Training"), without its validation passes between
       epochs; with ``max_abs_error`` it stops like the evaluation when an
       error is NaN or larger, and sets ``stopped_early``;
     - ``predict(X)`` (and ``predict_proba(X)`` for classification): run

@@ -1,4 +1,6 @@
-"""Random search over a search space, and the success rate that measures difficulty (SPEC section 5).
+"""Random search over a search space, and the success rate that measures difficulty.
+
+See docs/semantics.md, "Random search".
 
 The paper measures how hard a task is by the fraction of random algorithms
 that beat a threshold (or a reference algorithm): about 1 in 10^7 for linear

@@ -31,7 +31,7 @@ from sklearn.model_selection import train_test_split
 from automl_zero.tasks.base import EvalType, Task
 from automl_zero.tasks.datasets import Dataset
 
-#: Projected feature sizes the paper uses (SPEC section 4).
+#: Projected feature sizes the paper uses (docs/semantics.md, "Classification tasks from a data set").
 MIN_PROJECTED_FEATURES = 8
 MAX_PROJECTED_FEATURES = 256
 #: Rows converted to float64 at a time while projecting (bounds the memory of a projection).
@@ -310,7 +310,7 @@ def multiclass_tasks(
     """Multiclass tasks over ``classes`` (default: all), projected to ``num_features`` (K <= F).
 
     Class ``classes[k]`` becomes label ``k``; the evaluation gives it one-hot
-    in v1 and reads the prediction from v2 (SPEC section 1). Other
+    in v1 and reads the prediction from v2 (docs/semantics.md, "Memory and addresses"). Other
     parameters as in :func:`projected_binary_tasks`; each task has its own
     projection and split.
     """

@@ -1,7 +1,7 @@
 """The three task sets of an experiment: T_search, T_select and T_final, never sharing a task.
 
 The search evolves on T_search; the best algorithms are compared on T_select;
-the chosen one is scored once on T_final (SPEC section 4). Each set is
+the chosen one is scored once on T_final (docs/semantics.md, "Task sets"). Each set is
 described by a :class:`TaskSpec`; :func:`build_task_sets` builds all three
 from one seed and guarantees they are disjoint:
 

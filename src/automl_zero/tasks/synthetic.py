@@ -1,4 +1,4 @@
-"""Synthetic tasks generated from a seed (SPEC section 4).
+"""Synthetic tasks generated from a seed (docs/semantics.md, "Synthetic tasks").
 
 Scalar linear regression, scalar 2-layer network regression (teacher nets)
 and the unit tasks used in tests. Every task of a set is a pure function of
