@@ -26,7 +26,17 @@ from automl_zero.config import (
     dump_config,
     load_config,
 )
-from automl_zero.experiment import Experiment, RunDirectoryError, read_csv, summary
+from automl_zero.experiment import (
+    Experiment,
+    RunDirectoryError,
+    chance_level,
+    read_csv,
+    report_markdown,
+    selection_noise,
+    selection_warnings,
+    summary,
+)
+from automl_zero.tasks.base import EvalType, Task
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -90,6 +100,14 @@ def test_run_writes_the_run_directory(tmp_path: Path) -> None:
     assert selected["select"] == max(c["select"] for c in report["candidates"])
     assert "| evolved" in (run_dir / "report.md").read_text()
     assert summary(run_dir) == (run_dir / "report.md").read_text()
+    # How noisy selection was: the candidates' T_select scores, and the selected one's standard error.
+    assert report["chance"] == {"search": None, "select": None, "final": None}  # regression has no chance level
+    scores = [c["select"] for c in report["candidates"]]
+    noise = report["selection"]
+    assert noise["candidates"] == len(scores) == 3
+    assert (noise["min"], noise["max"], noise["spread"]) == (min(scores), max(scores), max(scores) - min(scores))
+    assert noise["tasks"] == 5 and noise["std_error"] > 0.0
+    assert f"spread {noise['spread']:.6f}" in (run_dir / "report.md").read_text()
 
 
 def test_same_config_and_seed_discover_the_same_algorithms(tmp_path: Path) -> None:
@@ -313,3 +331,124 @@ def test_the_ray_backend_without_ray_says_how_to_install_it(
     assert main(["run", str(config_file), "--out", str(tmp_path / "run"), "--backend", "ray"]) == 2
     assert 'pip install "automl-zero[ray]"' in capsys.readouterr().err
     assert not (tmp_path / "run").exists()  # nothing written
+
+
+def a_report(selected: tuple[float, float], baselines: dict[str, tuple[float, float]], **extra: Any) -> dict[str, Any]:
+    """A report as Experiment.report writes it, with (T_select, T_final) scores."""
+    return {
+        "name": "r",
+        "seed": 0,
+        "status": "finished",
+        "seconds": 1.0,
+        "individuals": 10,
+        "individuals_per_s": 10.0,
+        "fec_hit_rate": 0.0,
+        "discoveries": 2,
+        "task_sets": {"search": "s", "select": "s", "final": "f"},
+        "selected": {
+            "file": "d.txt",
+            "algorithm": "def Setup():\n",
+            "search": 0.7,
+            "select": selected[0],
+            "final": selected[1],
+        },
+        "candidates": [{"file": "d.txt", "select": selected[0]}, {"file": "e.txt", "select": selected[0] - 0.01}],
+        "baselines": {name: {"search": 0.9, "select": v[0], "final": v[1]} for name, v in baselines.items()},
+        "fitness_combination": "mean",
+        **extra,
+    }
+
+
+def test_selection_warnings_flag_below_chance_and_below_the_weakest_baseline() -> None:
+    chance = {"chance": {"search": 0.5, "select": 0.5, "final": 0.5}}
+    fine = a_report((0.97, 0.96), {"logistic_regression": (0.95, 0.96), "two_layer_network": (0.97, 0.98)}, **chance)
+    assert selection_warnings(fine) == []  # above chance and above the weakest baseline, below the strongest
+    # The digits run of the issue: 0.635 on T_select, 0.432 on T_final beside baselines at 0.966.
+    bad = a_report((0.635, 0.432), {"logistic_regression": (0.95, 0.966), "two_layer_network": (0.96, 0.97)}, **chance)
+    warnings = selection_warnings(bad)
+    assert warnings == [
+        "the selected algorithm scores below the weakest baseline on T_select: 0.635000 < 0.950000 "
+        "(logistic_regression)",
+        "the selected algorithm scores below chance on T_final: 0.432000 < 0.500000 (always predicting the most "
+        "frequent class); it learned nothing that generalizes",
+        "the selected algorithm scores below the weakest baseline on T_final: 0.432000 < 0.966000 "
+        "(logistic_regression)",
+    ]
+    text = report_markdown(bad)
+    assert all(f"- **Warning:** {w}." in text for w in warnings)
+    assert "| chance (most frequent class) | 0.500000 | 0.500000 | 0.500000 |" in text
+    assert "**Warning:**" not in report_markdown(fine)
+    # A report without chance levels (regression, or written before them) compares the baselines only.
+    assert selection_warnings(a_report((0.3, 0.2), {"linear_regression": (0.4, 0.1)})) == [
+        "the selected algorithm scores below the weakest baseline on T_select: 0.300000 < 0.400000 (linear_regression)"
+    ]
+
+
+def test_show_flags_a_report_written_before_the_warnings(tmp_path: Path) -> None:
+    run_dir = tmp_path / "old"
+    run_dir.mkdir()
+    (run_dir / "config.yaml").write_text(dump_config(small_config()))
+    old = a_report((0.6, 0.5), {"linear_regression": (0.8, 0.7)})
+    (run_dir / "report.json").write_text(json.dumps(old))
+    (run_dir / "report.md").write_text("# the old report, without warnings\n")
+    shown = summary(run_dir)
+    assert "**Warning:** the selected algorithm scores below the weakest baseline on T_final" in shown
+    assert "their T_select scores range from 0.590000 to 0.600000 (spread 0.010000" in shown
+    (run_dir / "report.json").write_text("{not json")
+    assert summary(run_dir) == "# the old report, without warnings\n"
+
+
+def test_chance_level_and_selection_noise() -> None:
+    x = np.zeros((4, 2))
+    binary = Task(x, np.zeros(4), x, np.array([1.0, 1.0, 1.0, 0.0]), eval_type=EvalType.ACCURACY)
+    balanced = Task(x, np.zeros(4), x, np.array([0.0, 1.0, 0.0, 1.0]), eval_type=EvalType.ACCURACY)
+    three = Task(
+        np.zeros((6, 3)),
+        np.zeros(6),
+        np.zeros((6, 3)),
+        np.array([0.0, 1.0, 2.0, 2.0, 1.0, 0.0]),
+        eval_type=EvalType.MULTICLASS,
+        num_classes=3,
+    )
+    assert chance_level([binary, balanced]) == 0.625  # the mean of 0.75 and 0.5, as the fitness combines
+    assert chance_level([three]) == pytest.approx(1 / 3)
+    assert chance_level([Task(x, np.zeros(4), x, np.zeros(4))]) is None  # regression
+    noise = selection_noise([0.8, 0.9, 0.85], np.array([1.0, 0.8, 0.9]))
+    assert noise["spread"] == pytest.approx(0.1) and noise["gap"] == pytest.approx(0.05)
+    assert noise["std_error"] == pytest.approx(np.std([1.0, 0.8, 0.9], ddof=1) / np.sqrt(3))
+    assert selection_noise([0.5], np.array([0.5]))["gap"] == 0.0
+
+
+@pytest.mark.slow
+def test_a_multiclass_run_reports_its_baselines_and_flags_a_weak_selection(tmp_path: Path) -> None:
+    config = config_from_dict(
+        {
+            "name": "digits10",
+            "memory": {"scalars": 5, "vectors": 9, "matrices": 2},
+            "tasks": {
+                "search": {
+                    "family": "multiclass",
+                    "dataset": "digits",
+                    "num_features": 16,
+                    "num_tasks": 2,
+                    "num_train": 150,
+                    "num_valid": 100,
+                },
+                "final": {"num_tasks": 1},
+            },
+            "search_space": {"sizes": [3, 3, 3]},
+            "evolution": {"population_size": 20, "tournament_size": 4},
+            "budget": {"max_individuals": 1000},
+            "run": {"candidates": 3, "baselines": ["softmax_regression", "two_layer_softmax_network"]},
+            "islands": {"workers": 1},
+        }
+    )
+    report = run_to_end(config, tmp_path / "run").report()
+    assert set(report["baselines"]) == {"softmax_regression", "two_layer_softmax_network"}
+    assert report["chance"]["final"] is not None and report["chance"]["final"] < 0.2  # 10 classes
+    for scores in report["baselines"].values():
+        assert scores["final"] > 0.6 > 3 * report["chance"]["final"]
+    # 1000 random-program individuals learn far less than softmax regression: the report says so.
+    assert report["selected"]["final"] < min(s["final"] for s in report["baselines"].values())
+    assert any("below the weakest baseline on T_final" in w for w in report["warnings"])
+    assert "**Warning:**" in summary(tmp_path / "run")

@@ -457,7 +457,10 @@ def build_parser() -> argparse.ArgumentParser:
         "show",
         help="summarize a run directory",
         description="Print the report of a finished run (best algorithm, T_search / T_select / T_final "
-        "fitness, baselines, time, individuals, FEC hit rate), or the progress of an unfinished one.",
+        "fitness, baselines, chance level, time, individuals, FEC hit rate), or the progress of an unfinished "
+        "one. The report warns when the selected algorithm scores below chance or below the weakest baseline "
+        "on T_select or T_final, and says how noisy selection was (the spread of the candidates' T_select "
+        "scores, the standard error of one T_select score).",
     )
     show.add_argument("run_dir")
     show.set_defaults(handler=_show)

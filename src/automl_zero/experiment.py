@@ -44,8 +44,10 @@ from automl_zero.plots import TIMELINE_COLUMNS
 from automl_zero.progress import PROGRESS_COLUMNS
 from automl_zero.search.islands import IslandModel
 from automl_zero.tasks import Task
+from automl_zero.tasks.base import EvalType
 from automl_zero.tasks.sets import TaskSets, build_task_sets, describe
 from automl_zero.vm.compiled import CompiledExecutor
+from automl_zero.vm.reference import combine_fitnesses
 
 #: Individuals per compiled call between Python's checks. Fixed, so that the
 #: discovery timeline does not depend on the machine's speed.
@@ -419,6 +421,7 @@ class Experiment:
             raise RunDirectoryError(f"{str(self.run_dir)!r} has no discoveries yet: run the search first")
         # Highest T_select fitness; on a tie the newest discovery (listed first) wins.
         best_select, best_name, best = max(scored, key=lambda item: item[0])
+        select_per_task = select.task_fitnesses(best)
         final = executor_for(self.task_sets.final, memory, config).evaluate(best)
         search_fitness = executor_for(self.task_sets.search, memory, config).evaluate(best)
         baselines = {}
@@ -454,11 +457,119 @@ class Experiment:
             "candidates": [{"file": name, "select": fitness} for fitness, name, _ in scored],
             "baselines": baselines,
             "fitness_combination": config.evolution.fitness_combination,
+            "chance": {
+                role: chance_level(tasks, config.evolution.fitness_combination)
+                for role, tasks in zip(("search", "select", "final"), self.task_sets, strict=True)
+            },
+            "selection": selection_noise([fitness for fitness, _, _ in scored], select_per_task),
         }
+        report["warnings"] = selection_warnings(report)
         _atomic_write_text(self.run_dir / "report.json", json.dumps(report, indent=2) + "\n")
         _atomic_write_text(self.run_dir / "report.md", report_markdown(report))
         _atomic_write_text(self.run_dir / "best_algorithm.txt", str(best))
         return report
+
+
+def chance_level(tasks: Sequence[Task], combine: str = "mean") -> float | None:
+    """The fitness of always predicting the most frequent class, or None for regression tasks.
+
+    Per task, the share of its validation examples in their most frequent
+    class (0.5 for balanced binary tasks, 1/K for balanced K classes): what a
+    constant prediction reaches at best, and so what an algorithm that learns
+    nothing can score. Combined over the set as its fitness is (``combine``).
+    """
+    if not tasks or any(task.eval_type == EvalType.RMS for task in tasks):
+        return None
+    shares = [np.bincount(task.valid_y.astype(np.int64)).max() / len(task.valid_y) for task in tasks]
+    return combine_fitnesses(np.array(shares, dtype=np.float64), combine)
+
+
+def selection_noise(candidate_scores: Sequence[float], selected_per_task: np.ndarray) -> dict[str, float | int]:
+    """How noisy the selection on T_select was.
+
+    Parameters
+    ----------
+    candidate_scores : sequence of float
+        The candidates' T_select fitnesses.
+    selected_per_task : ndarray
+        The selected algorithm's fitness on each T_select task.
+
+    Returns
+    -------
+    dict
+        ``candidates``; ``min``, ``max``, ``spread`` (max - min) and ``std``
+        of the candidates' scores; ``gap``, by how much the selected one beat
+        the runner-up (0 with one candidate); ``tasks`` and ``std_error``, the
+        standard error of the mean of the selected algorithm's per-task
+        fitnesses (0 with one task): differences between candidates below it
+        are within the noise of T_select's draw of tasks.
+
+    """
+    scores = np.sort(np.asarray(candidate_scores, dtype=np.float64))[::-1]
+    per_task = np.asarray(selected_per_task, dtype=np.float64)
+    finite = per_task[np.isfinite(per_task)]
+    return {
+        "candidates": len(scores),
+        "min": float(scores.min()),
+        "max": float(scores.max()),
+        "spread": float(scores.max() - scores.min()),
+        "std": float(scores.std()),
+        "gap": float(scores[0] - scores[1]) if len(scores) > 1 else 0.0,
+        "tasks": len(per_task),
+        "std_error": float(finite.std(ddof=1) / math.sqrt(len(finite))) if len(finite) > 1 else 0.0,
+    }
+
+
+def selection_warnings(report: Mapping[str, Any]) -> list[str]:
+    """Flags for a selected algorithm that scores below chance or below the weakest baseline on T_select or T_final.
+
+    Works on any report (older ones have no chance levels: then only the baselines are compared).
+    """
+    selected = report["selected"]
+    chance = report.get("chance") or {}
+    baselines = report.get("baselines") or {}
+    warnings = []
+    for role in ("select", "final"):
+        score = selected[role]
+        level = chance.get(role)
+        if level is not None and not score >= level:
+            warnings.append(
+                f"the selected algorithm scores below chance on T_{role}: {score:.6f} < {level:.6f} "
+                "(always predicting the most frequent class); it learned nothing that generalizes"
+            )
+        if baselines:
+            weakest = min(baselines, key=lambda name: baselines[name][role])
+            if not score >= baselines[weakest][role]:
+                warnings.append(
+                    f"the selected algorithm scores below the weakest baseline on T_{role}: {score:.6f} < "
+                    f"{baselines[weakest][role]:.6f} ({weakest})"
+                )
+    return warnings
+
+
+def _selection_lines(report: Mapping[str, Any]) -> list[str]:
+    """How the algorithm was chosen and how noisy that was, in words."""
+    candidates = report["candidates"]
+    scores = [c["select"] for c in candidates]
+    noise = report.get("selection") or selection_noise(scores, np.array([]))
+    if len(candidates) < 2:
+        return ["The only candidate: the run's one improvement of the best (nothing to select among)."]
+    line = f"Chosen on T_select among the latest {len(candidates)} improvements of the best"
+    line += (
+        f"; their T_select scores range from {noise['min']:.6f} to {noise['max']:.6f} (spread {noise['spread']:.6f}, "
+        f"standard deviation {noise['std']:.6f}), and the selected one beat the runner-up by {noise['gap']:.6f}."
+    )
+    if noise.get("tasks", 0) > 1:
+        line += (
+            f" The standard error of the selected algorithm's T_select score over its {noise['tasks']} tasks is "
+            f"{noise['std_error']:.6f}"
+        )
+        line += (
+            ": the choice between the top candidates is within that noise."
+            if noise["gap"] < noise["std_error"]
+            else "."
+        )
+    return [line]
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -493,17 +604,31 @@ def report_markdown(report: Mapping[str, Any]) -> str:
             f"| {name} | {s['search']:.6f} | {s['select']:.6f} | {s['final']:.6f} |"
             for name, s in report["baselines"].items()
         ),
+        *_chance_row(report),
         "",
+        *(f"- **Warning:** {warning}." for warning in selection_warnings(report)),
+        *([""] if selection_warnings(report) else []),
         "## The selected algorithm",
         "",
         "```",
         selected["algorithm"].rstrip("\n"),
         "```",
         "",
-        f"Chosen on T_select among the latest {len(report['candidates'])} improvements of the best.",
+        *_selection_lines(report),
         "",
     ]
     return "\n".join(lines)
+
+
+def _chance_row(report: Mapping[str, Any]) -> list[str]:
+    """The table row of the chance level, where the tasks have one."""
+    chance = report.get("chance") or {}
+    if not any(chance.get(role) is not None for role in ("search", "select", "final")):
+        return []
+    cells = " | ".join(
+        "-" if chance.get(role) is None else f"{chance[role]:.6f}" for role in ("search", "select", "final")
+    )
+    return [f"| chance (most frequent class) | {cells} |"]
 
 
 def summary(run_dir: str | os.PathLike[str]) -> str:
@@ -512,7 +637,12 @@ def summary(run_dir: str | os.PathLike[str]) -> str:
     if not (path / "config.yaml").is_file():
         raise RunDirectoryError(f"{str(path)!r} is not a run directory: it has no config.yaml")
     if (path / "report.md").exists():
-        return (path / "report.md").read_text()
+        # Rendered again from report.json, so that a report written before the selection warnings existed
+        # gets them too (for a current run this is report.md itself).
+        try:
+            return report_markdown(json.loads((path / "report.json").read_text()))
+        except (OSError, ValueError, KeyError, TypeError):
+            return (path / "report.md").read_text()
     config = load_config(path / "config.yaml")
     progress = read_csv(path / "progress.csv")
     timeline = read_csv(path / "timeline.csv")
@@ -557,11 +687,14 @@ __all__ = [
     "TIMELINE_COLUMNS",
     "Experiment",
     "RunDirectoryError",
+    "chance_level",
     "config_task_sets",
     "evaluate_algorithm",
     "evaluate_file",
     "executor_for",
     "read_csv",
     "report_markdown",
+    "selection_noise",
+    "selection_warnings",
     "summary",
 ]

@@ -143,6 +143,7 @@ def test_baselines_match_the_vm_and_the_estimator(
     assert_same_as_estimator(algorithm, memory, task, tmp_path, name + "_est")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "task",
     [regression_task(20, 10, seed=1), binary_task(20, 10, seed=1), multiclass_task(20, 10, seed=1)],

@@ -81,6 +81,7 @@ def assert_same_fitness(original: Algorithm, simplified: Algorithm, memory: Memo
 NUM_RANDOM = 400
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(TASK_SETS))
 def test_random_algorithms_keep_exact_fitness(name: str) -> None:
     tasks = TASK_SETS[name]
@@ -394,6 +395,7 @@ def test_a_constant_set_in_predict_moves_to_setup() -> None:
     assert_same_fitness(algorithm, hoisted, MemorySize(5, 3, 1), TASK_SETS["linear_F4"])
 
 
+@pytest.mark.slow
 def test_random_algorithms_with_constant_sets_keep_exact_fitness() -> None:
     tasks = TASK_SETS["binary_F4"]
     rng = np.random.default_rng(3)
