@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from automl_zero.plots import (
     TIMELINE_COLUMNS,
     NothingToPlotError,
     RunFileError,
+    _plot_fitness,
+    best_fitness_steps,
     plot_run,
     read_progress,
+    read_reference_levels,
     read_timeline,
 )
 from automl_zero.progress import PROGRESS_COLUMNS
@@ -125,3 +131,56 @@ def test_malformed_csv(tmp_path: Path, name: str, edit: object, message: str) ->
         plot_run(run)
     assert name in str(info.value)
     assert isinstance(info.value, ValueError)
+
+
+REPORT = {
+    "baselines": {
+        "logistic_regression": {"search": 0.93, "select": 0.9, "final": 0.91},
+        "two_layer_network": {"search": 0.85, "select": 0.8, "final": 0.82},
+    },
+    "chance": {"search": 0.5, "select": 0.5, "final": 0.5},
+}
+
+
+def test_reference_levels_come_from_the_report(tmp_path: Path) -> None:
+    run = write_run(tmp_path / "run")
+    assert read_reference_levels(run) == []  # no report yet: nothing to compare with
+    (run / "report.json").write_text(json.dumps(REPORT))
+    assert read_reference_levels(run) == [
+        ("logistic_regression (baseline)", 0.93),
+        ("two_layer_network (baseline)", 0.85),
+        ("chance (most frequent class)", 0.5),
+    ]
+    regression = {"baselines": {"linear_regression": {"search": 0.7}}, "chance": {"search": None}}
+    (run / "report.json").write_text(json.dumps(regression))
+    assert read_reference_levels(run) == [("linear_regression (baseline)", 0.7)]  # regression: no chance level
+    (run / "report.json").write_text("{")
+    with pytest.raises(RunFileError, match=r"report\.json: not valid JSON"):
+        plot_run(run)
+
+
+def test_best_fitness_is_drawn_as_steps_at_the_discoveries(tmp_path: Path) -> None:
+    run = write_run(tmp_path / "run", reports=4, discoveries=5)
+    (run / "report.json").write_text(json.dumps(REPORT))
+    progress, (timeline, _) = read_progress(run), read_timeline(run)
+    for x, at in (("individuals", "individuals"), ("seconds", "seconds")):
+        figure = Figure()
+        FigureCanvasAgg(figure)
+        axes = figure.add_subplot()
+        _plot_fitness(progress[x], progress, axes, (timeline[at], timeline["fitness"]), read_reference_levels(run))
+        lines = {line.get_label(): line for line in axes.get_lines()}
+        best = lines["best fitness (at discoveries)"]
+        assert best.get_drawstyle() == "steps-post"
+        # The best changes exactly at each discovery (not at the progress samples) and lasts to the last report.
+        assert list(best.get_xdata()) == [*timeline[at].tolist(), progress[x][-1]]
+        assert list(best.get_ydata()) == [*timeline["fitness"].tolist(), timeline["fitness"][-1]]
+        assert list(lines["mean fitness (population, at reports)"].get_xdata()) == progress[x].tolist()
+        levels = {
+            label: line.get_ydata()[0] for label, line in lines.items() if "baseline" in label or "chance" in label
+        }
+        assert levels == {
+            "logistic_regression (baseline): 0.9300": 0.93,
+            "two_layer_network (baseline): 0.8500": 0.85,
+            "chance (most frequent class): 0.5000": 0.5,
+        }
+    assert best_fitness_steps(timeline["individuals"][:0], timeline["fitness"][:0], 10.0)[0].size == 0

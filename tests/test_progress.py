@@ -30,7 +30,7 @@ def test_snapshot_keys_are_the_progress_columns() -> None:
 def test_format_line_shows_the_numbers() -> None:
     line = format_line(SNAPSHOT, max_seconds=300, max_individuals=None)
     assert line == (
-        "[  12.0s] 1,234,567 individuals (103,000/s)  best 0.912345  mean 0.512345  FEC 87%  left 288s (96%)"
+        "[  12.0s] 1,234,567 individuals (103,000/s recent)  best 0.912345  mean 0.512345  FEC 87%  left 288s (96%)"
     )
 
 
@@ -46,8 +46,8 @@ def test_format_line_budgets() -> None:
 def test_format_line_missing_or_bad_values_show_a_dash(bad: object) -> None:
     snapshot = {key: bad for key in SNAPSHOT}
     line = format_line(snapshot, max_seconds=60, max_individuals=100)  # type: ignore[arg-type]
-    assert line == "[      -] - individuals (-/s)  best -  mean -  FEC -  left -, -"
-    assert format_line({}, None, None) == "[      -] - individuals (-/s)  best -  mean -  FEC -  no limit"
+    assert line == "[      -] - individuals (-/s recent)  best -  mean -  FEC -  left -, -"
+    assert format_line({}, None, None) == "[      -] - individuals (-/s recent)  best -  mean -  FEC -  no limit"
 
 
 def test_plain_mode_writes_one_line_per_update() -> None:
@@ -84,7 +84,7 @@ def test_rich_mode_forced_on_a_non_terminal_shows_the_numbers() -> None:
     for expected in (
         "demo",
         "1,234,567",
-        "103,000/s",
+        "103,000/s recent",
         "0.912345",
         "0.512345",
         "87%",

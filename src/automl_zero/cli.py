@@ -70,7 +70,7 @@ def _demo(args: argparse.Namespace) -> int:
         last[0] = p.elapsed_s
         print(
             f"[{p.elapsed_s:6.1f} s] experiment {p.experiment}: {p.individuals:>9,} individuals "
-            f"({p.individuals_per_s:,.0f}/s)  best {p.best_fitness:.6f}  mean {p.mean_fitness:.4f}  "
+            f"({p.individuals_per_s:,.0f}/s average)  best {p.best_fitness:.6f}  mean {p.mean_fitness:.4f}  "
             f"FEC hits {p.fec_hit_rate:.0%}",
             flush=True,
         )
@@ -86,7 +86,7 @@ def _demo(args: argparse.Namespace) -> int:
     outcome = "Success" if result.success else "No success"
     print(
         f"\n{outcome} after {result.seconds:.1f} s, {result.experiments} experiment(s), {result.individuals:,} "
-        f"individuals ({result.individuals_per_s:,.0f}/s), FEC hit rate {result.fec_hit_rate:.0%}"
+        f"individuals ({result.individuals_per_s:,.0f}/s on average), FEC hit rate {result.fec_hit_rate:.0%}"
     )
     print(f"fitness: T_search {result.search_fitness:.6f}, T_select {result.select_fitness:.6f}", end="")
     print(f", T_final {result.final_fitness:.6f}" if result.success else "")
@@ -480,7 +480,8 @@ def build_parser() -> argparse.ArgumentParser:
         "plot",
         help="plot a run's progress and discovery timeline (PNG)",
         description="Write fitness against individuals and against time, and the discovery timeline, as PNG "
-        "files (default: RUN_DIR/plots).",
+        "files (default: RUN_DIR/plots). The best fitness steps up at each discovery (timeline.csv); once the "
+        "run has its report.json, the baselines' T_search fitness and the chance level are drawn too.",
     )
     plot.add_argument("run_dir")
     plot.add_argument("--out", help="directory for the PNG files (default: RUN_DIR/plots)")

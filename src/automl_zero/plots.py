@@ -3,12 +3,19 @@
 :func:`plot_run` reads the two CSV files an experiment writes into its run
 directory and draws three PNG figures:
 
-- ``fitness_vs_individuals.png``: best and mean fitness against the number of
-  individuals evaluated (``progress.csv``);
+- ``fitness_vs_individuals.png``: the best fitness so far as steps at the
+  discoveries (``timeline.csv``: the exact individual of each improvement) and
+  the population's mean fitness, sampled at each progress report
+  (``progress.csv``), against the number of individuals evaluated;
 - ``fitness_vs_time.png``: the same against search seconds;
 - ``discoveries.png``: the best fitness as a step function of individuals,
   each improvement marked and annotated with its fitness and size in
   instructions (``timeline.csv``).
+
+Once the run has a ``report.json``, each figure also draws the baselines'
+fitness on T_search and the chance level of T_search where its tasks have
+one (classification: always predicting the most frequent class), the levels
+the search's fitness compares with.
 
 Figures are drawn with :class:`matplotlib.figure.Figure` and the Agg canvas
 directly, so plotting neither needs a display nor changes pyplot's global
@@ -25,6 +32,7 @@ Examples
 from __future__ import annotations
 
 import csv
+import json
 import math
 import os
 from collections.abc import Sequence
@@ -44,7 +52,9 @@ __all__ = [
     "NothingToPlotError",
     "RunFileError",
     "plot_run",
+    "best_fitness_steps",
     "read_progress",
+    "read_reference_levels",
     "read_timeline",
 ]
 
@@ -189,12 +199,98 @@ def _new_figure() -> tuple[Figure, Axes]:
     return figure, axes
 
 
-def _plot_fitness(x: FloatArray, progress: dict[str, FloatArray], axes: Axes) -> None:
-    """Best and mean fitness against ``x``."""
-    axes.plot(x, _finite(progress["best_fitness"]), color="tab:blue", linewidth=2.0, label="best fitness")
-    axes.plot(x, _finite(progress["mean_fitness"]), color="tab:orange", linewidth=1.2, alpha=0.8, label="mean fitness")
-    axes.set_ylabel("fitness")
-    axes.legend(loc="lower right")
+def read_reference_levels(run_dir: str | os.PathLike[str]) -> list[tuple[str, float]]:
+    """The levels a run's search fitness compares with, from its ``report.json``: ``[(label, fitness), ...]``.
+
+    Each baseline's fitness on T_search, then the chance level of T_search
+    (the fitness of always predicting the most frequent class) where its tasks
+    have one. Empty while the run has no report (it is written at the end).
+
+    Raises
+    ------
+    RunFileError
+        If ``report.json`` is not valid JSON.
+
+    """
+    path = _run_dir(run_dir) / "report.json"
+    if not path.is_file():
+        return []
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise RunFileError(f"{path}: not valid JSON: {error}") from None
+    levels = [
+        (f"{name} (baseline)", float(scores["search"]))
+        for name, scores in (report.get("baselines") or {}).items()
+        if isinstance(scores, dict) and scores.get("search") is not None
+    ]
+    chance = (report.get("chance") or {}).get("search")
+    if chance is not None:
+        levels.append(("chance (most frequent class)", float(chance)))
+    return [(label, value) for label, value in levels if math.isfinite(value)]
+
+
+def best_fitness_steps(at: FloatArray, fitness: FloatArray, end: float) -> tuple[FloatArray, FloatArray]:
+    """The best fitness so far as a step function: ``fitness[k]`` from ``at[k]`` on, drawn up to ``end``.
+
+    ``at`` holds the discoveries' individuals (or seconds) from ``timeline.csv``:
+    the best changes exactly there, not at the progress reports' samples.
+
+    Examples
+    --------
+    >>> x, y = best_fitness_steps(np.array([3.0, 50.0]), np.array([0.2, 0.7]), 80.0)
+    >>> x.tolist(), y.tolist()
+    ([3.0, 50.0, 80.0], [0.2, 0.7, 0.7])
+
+    """
+    fitness = _finite(fitness)
+    if at.size and end > at[-1]:
+        return np.append(at, end), np.append(fitness, fitness[-1])
+    return at, fitness
+
+
+_REFERENCE_STYLES = (("tab:green", "--"), ("tab:purple", "--"), ("tab:brown", "--"), ("tab:olive", "--"))
+
+
+def _plot_references(axes: Axes, levels: Sequence[tuple[str, float]]) -> None:
+    """Horizontal lines at the baselines' fitness and the chance level (T_search)."""
+    baselines = 0
+    for label, value in levels:
+        if label.startswith("chance"):
+            color, style = "gray", ":"
+        else:
+            color, style = _REFERENCE_STYLES[baselines % len(_REFERENCE_STYLES)]
+            baselines += 1
+        axes.axhline(value, color=color, linestyle=style, linewidth=1.2, label=f"{label}: {value:.4f}")
+
+
+def _plot_fitness(
+    x: FloatArray,
+    progress: dict[str, FloatArray],
+    axes: Axes,
+    discoveries: tuple[FloatArray, FloatArray],
+    levels: Sequence[tuple[str, float]],
+) -> None:
+    """The best fitness as steps at the ``discoveries`` (x, fitness), and the sampled mean fitness, against ``x``."""
+    at, fitness = discoveries
+    if at.size:
+        steps_x, steps_y = best_fitness_steps(at, fitness, float(x[-1]))
+        axes.step(
+            steps_x, steps_y, where="post", color="tab:blue", linewidth=2.0, label="best fitness (at discoveries)"
+        )
+    else:  # no discovery recorded yet: the sampled best is all there is
+        axes.plot(x, _finite(progress["best_fitness"]), color="tab:blue", linewidth=2.0, label="best fitness")
+    axes.plot(
+        x,
+        _finite(progress["mean_fitness"]),
+        color="tab:orange",
+        linewidth=1.2,
+        alpha=0.8,
+        label="mean fitness (population, at reports)",
+    )
+    _plot_references(axes, levels)
+    axes.set_ylabel("fitness on T_search")
+    axes.legend(loc="lower right", fontsize=8)
 
 
 def _labelled(axes: Axes, individuals: FloatArray, fitness: FloatArray) -> list[int]:
@@ -219,7 +315,9 @@ def _labelled(axes: Axes, individuals: FloatArray, fitness: FloatArray) -> list[
     return chosen
 
 
-def _plot_discoveries(axes: Axes, timeline: dict[str, FloatArray], last_individuals: float) -> None:
+def _plot_discoveries(
+    axes: Axes, timeline: dict[str, FloatArray], last_individuals: float, levels: Sequence[tuple[str, float]]
+) -> None:
     """The best fitness as a step function of individuals, each improvement marked and (some) annotated."""
     individuals = timeline["individuals"]
     fitness = _finite(timeline["fitness"])
@@ -227,11 +325,10 @@ def _plot_discoveries(axes: Axes, timeline: dict[str, FloatArray], last_individu
         axes.text(0.5, 0.5, "no discoveries yet", transform=axes.transAxes, ha="center", va="center")
         return
     # Extend the last step to the end of the run, so the plot spans the whole search.
-    x, y = individuals, fitness
-    if last_individuals > individuals[-1]:
-        x, y = np.append(individuals, last_individuals), np.append(fitness, fitness[-1])
+    x, y = best_fitness_steps(individuals, fitness, last_individuals)
     axes.step(x, y, where="post", color="tab:blue", linewidth=1.5, label="best fitness")
     axes.plot(individuals, fitness, "o", color="tab:red", markersize=5, label="new best")
+    _plot_references(axes, levels)
     if individuals[0] > 0 and x[-1] / individuals[0] >= 100.0:
         axes.set_xscale("log")  # discoveries crowd the start of a search
     else:
@@ -252,7 +349,7 @@ def _plot_discoveries(axes: Axes, timeline: dict[str, FloatArray], last_individu
             fontsize=7,
             color="dimgray",
         )
-    axes.legend(loc="upper left")
+    axes.legend(loc="upper left", fontsize=8)
 
 
 def plot_run(run_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str] | None = None) -> list[Path]:
@@ -285,13 +382,14 @@ def plot_run(run_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str] | 
     if progress["individuals"].size == 0:
         raise NothingToPlotError(f"{directory / 'progress.csv'}: no progress rows yet: nothing to plot yet")
     timeline, _ = read_timeline(directory)
+    levels = read_reference_levels(directory)
     target = directory / "plots" if out_dir is None else Path(out_dir)
     target.mkdir(parents=True, exist_ok=True)
     title = directory.resolve().name
     written = []
 
     figure, axes = _new_figure()
-    _plot_fitness(progress["individuals"], progress, axes)
+    _plot_fitness(progress["individuals"], progress, axes, (timeline["individuals"], timeline["fitness"]), levels)
     axes.xaxis.set_major_formatter(FuncFormatter(_count_label))
     axes.set_xlabel("individuals")
     axes.set_title(f"{title}: fitness vs individuals")
@@ -299,14 +397,14 @@ def plot_run(run_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str] | 
     figure.savefig(written[-1])
 
     figure, axes = _new_figure()
-    _plot_fitness(progress["seconds"], progress, axes)
+    _plot_fitness(progress["seconds"], progress, axes, (timeline["seconds"], timeline["fitness"]), levels)
     axes.set_xlabel("search time (s)")
     axes.set_title(f"{title}: fitness vs time")
     written.append(target / "fitness_vs_time.png")
     figure.savefig(written[-1])
 
     figure, axes = _new_figure()
-    _plot_discoveries(axes, timeline, float(progress["individuals"][-1]))
+    _plot_discoveries(axes, timeline, float(progress["individuals"][-1]), levels)
     axes.set_xlabel("individuals")
     axes.set_ylabel("best fitness")
     axes.set_title(f"{title}: discoveries ({timeline['individuals'].size} improvements)")

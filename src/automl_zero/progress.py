@@ -1,7 +1,10 @@
 """Live progress of a search: a rich panel on a terminal, one plain line per update otherwise.
 
 A search reports a *snapshot* every few seconds: a mapping with the columns
-of the run directory's ``progress.csv`` (:data:`PROGRESS_COLUMNS`).
+of the run directory's ``progress.csv`` (:data:`PROGRESS_COLUMNS`). Its
+``individuals_per_s`` is the recent rate, over the interval since the last
+report, and shows as ``/s recent``; a run's report gives the average over the
+whole search.
 :class:`ProgressView` shows the latest one together with the budget left;
 :func:`format_line` is the one-line form used when the output is not a
 terminal (a log file, a CI job, a pipe).
@@ -14,9 +17,9 @@ Examples
 >>> snapshot = {"seconds": 12.0, "individuals": 1234567, "individuals_per_s": 103000,
 ...             "best_fitness": 0.912345, "mean_fitness": 0.512345, "fec_hit_rate": 0.87}
 >>> format_line(snapshot, max_seconds=300, max_individuals=None)
-'[  12.0s] 1,234,567 individuals (103,000/s)  best 0.912345  mean 0.512345  FEC 87%  left 288s (96%)'
+'[  12.0s] 1,234,567 individuals (103,000/s recent)  best 0.912345  mean 0.512345  FEC 87%  left 288s (96%)'
 >>> format_line({}, max_seconds=None, max_individuals=None)
-'[      -] - individuals (-/s)  best -  mean -  FEC -  no limit'
+'[      -] - individuals (-/s recent)  best -  mean -  FEC -  no limit'
 
 """
 
@@ -131,7 +134,7 @@ def format_line(snapshot: Mapping[str, float], max_seconds: float | None, max_in
     Returns
     -------
     str
-        For example ``[  12.0s] 1,234,567 individuals (103,000/s)  best 0.912345  mean 0.512345  FEC 87%
+        For example ``[  12.0s] 1,234,567 individuals (103,000/s recent)  best 0.912345  mean 0.512345  FEC 87%
         left 288s (96%)``; the budget part is ``no limit`` when both limits are None.
 
     """
@@ -141,7 +144,7 @@ def format_line(snapshot: Mapping[str, float], max_seconds: float | None, max_in
     budget = "left " + ", ".join(parts) if parts else "no limit"
     return (
         f"[{elapsed_text:>7}] {_count(_value(snapshot, 'individuals'))} individuals"
-        f" ({_count(_value(snapshot, 'individuals_per_s'))}/s)"
+        f" ({_count(_value(snapshot, 'individuals_per_s'))}/s recent)"
         f"  best {_fitness(_value(snapshot, 'best_fitness'))}"
         f"  mean {_fitness(_value(snapshot, 'mean_fitness'))}"
         f"  FEC {_percent(_value(snapshot, 'fec_hit_rate'))}"
@@ -178,7 +181,7 @@ class ProgressView:
     ...     view.update({"seconds": 1.0, "individuals": 250, "individuals_per_s": 250})
     ...     view.message("new best 0.5")
     >>> print(out.getvalue(), end="")
-    [   1.0s] 250 individuals (250/s)  best -  mean -  FEC -  left 750 individuals (75%)
+    [   1.0s] 250 individuals (250/s recent)  best -  mean -  FEC -  left 750 individuals (75%)
     new best 0.5
 
     """
@@ -272,7 +275,8 @@ class ProgressView:
         grid.add_column(style="bold")
         grid.add_column(justify="right", min_width=28)  # a steady width: the panel does not jump as numbers grow
         grid.add_column(style="dim", min_width=10)
-        grid.add_row("individuals", _count(_value(s, "individuals")), f"{_count(_value(s, 'individuals_per_s'))}/s")
+        rate = f"{_count(_value(s, 'individuals_per_s'))}/s recent"
+        grid.add_row("individuals", _count(_value(s, "individuals")), rate)
         grid.add_row("best fitness", _fitness(_value(s, "best_fitness")), "")
         grid.add_row("mean fitness", _fitness(_value(s, "mean_fitness")), "")
         fec_detail = f"{_count(_value(s, 'fec_hits'))} hits" if "fec_hits" in s else ""
