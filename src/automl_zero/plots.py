@@ -290,7 +290,7 @@ def _plot_fitness(
     )
     _plot_references(axes, levels)
     axes.set_ylabel("fitness on T_search")
-    axes.legend(loc="lower right", fontsize=8)
+    axes.legend(loc="best", fontsize=8)  # the lines move with the run: let matplotlib find the empty corner
 
 
 def _labelled(axes: Axes, individuals: FloatArray, fitness: FloatArray) -> list[int]:
