@@ -899,6 +899,10 @@ _DOCS: dict[tuple[type, str], str] = {
     (EvolutionConfig, "fec_valid_examples"): "Validation examples per task in the fingerprint run, integer >= 1.",
     (EvolutionConfig, "fec_cache_size"): "Entries of the fitness cache, integer >= 1.",
     (EvolutionConfig, "structural_hash"): "Look up the pruned program's hash before the fingerprint run.",
+    (EvolutionConfig, "charge_skipped_fingerprints"): (
+        "Count the fingerprint run's training steps for a structural hash hit, which skips it, so that a budget "
+        "of training steps buys as many individuals as in the original (which always runs it)."
+    ),
     (EvolutionConfig, "hurdles"): "Progressive dynamic hurdles: train on a fraction first, in full only if it clears.",
     (EvolutionConfig, "hurdle_train_fraction"): "Fraction of the training examples in the first stage, in (0, 1].",
     (EvolutionConfig, "hurdle_percentile"): (

@@ -68,7 +68,7 @@ from automl_zero.baselines import BASELINES, LINEAR_MEMORY, logistic_regression
 from automl_zero.ops import Kind, Param
 from automl_zero.tasks.base import EvalType
 from automl_zero.vm.reference import Memory, execute, sigmoid, truncating_softmax
-from automl_zero.vm.rng import SplitMix64
+from automl_zero.vm.rng import SplitMix64, epoch_order
 
 __all__ = ["EvolvedClassifier", "EvolvedRegressor", "MemoryState", "constant_parameters", "with_constants"]
 
@@ -127,8 +127,10 @@ def _train(
     rng = SplitMix64(seed, task_index)
     with np.errstate(all="ignore"):
         _run(algorithm.setup, memory, rng)
-        for _ in range(epochs):
-            for x, label in zip(X, y, strict=True):
+        for epoch in range(epochs):
+            # Reshuffled after the first epoch, as in the evaluation (the order seed is the estimator's seed).
+            for row in epoch_order(seed, epoch, len(X)):
+                x, label = X[row], y[row]
                 _load(memory, x, None, mode)
                 _run(algorithm.predict, memory, rng)
                 if mode == EvalType.MULTICLASS:

@@ -20,7 +20,24 @@ from automl_zero.ops import OPS, Kind, Op, Param
 from automl_zero.vm.compiled import _IN1_KIND, _IN2_KIND, _OUT_KIND, _next_uniform
 
 # Positions in the space vector (SearchSpace.to_ints); kept here so that the kernels below need no import cycle.
-SP_S, SP_V, SP_M, SP_INIT, SP_MIN, SP_MAX, SP_NUM_OPS, SP_NUM_MUTATIONS, SP_SIZE = 0, 1, 2, 3, 6, 9, 12, 15, 16
+SP_S, SP_V, SP_M, SP_INIT, SP_MIN, SP_MAX, SP_NUM_OPS, SP_NUM_MUTATIONS, SP_CONSTANTS, SP_SIZE = (
+    0,
+    1,
+    2,
+    3,
+    6,
+    9,
+    12,
+    15,
+    16,
+    17,
+)
+
+#: How ALTER_PARAM changes a real constant (``SearchSpace.constant_mutation``), by code:
+#: "scale" multiplies it by U[0.5, 2] and flips its sign with probability 0.1 (the paper's wording);
+#: "log_normal" flips its sign with probability 0.1 and otherwise steps it on a log scale,
+#: ``sign(x) * exp(log|x| + N(0, 1))`` (the original's code).
+CONSTANT_MUTATIONS = ("scale", "log_normal")
 
 
 def _address(rng: np.random.Generator, memory: MemorySize, kind: Kind, output: bool) -> int:
@@ -93,6 +110,8 @@ class MutationType(enum.IntEnum):
     TRADE_INSTRUCTION = 4  # remove one instruction and insert a random one elsewhere
     RANDOMIZE_ALGORITHM = 5  # every component function regenerated
     IDENTITY = 6  # no change
+    INSERT = 7  # insert a random instruction (the original's separate type)
+    REMOVE = 8  # remove one instruction (the original's separate type)
 
 
 # ---------------------------------------------------------------------------
@@ -179,8 +198,16 @@ def random_component_into(
 
 
 @_jit
-def _perturb(value: float, flip: bool, rng: np.ndarray) -> float:
-    """Multiply by U[0.5, 2.0]; if ``flip``, also flip the sign with probability 0.1."""
+def _perturb(value: float, flip: bool, mode: int, rng: np.ndarray) -> float:
+    """Change a real constant (see CONSTANT_MUTATIONS); ``flip`` allows sign flips (not for a std)."""
+    if mode == 1:
+        if flip and next_uniform(rng) < 0.1:
+            return -value
+        u1 = next_uniform(rng)
+        u2 = next_uniform(rng)
+        step = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(6.283185307179586 * u2)
+        result = math.copysign(math.exp(math.log(abs(value)) + step), value)
+        return result if math.isfinite(result) else value
     result = value * (0.5 + 1.5 * next_uniform(rng))
     if flip and next_uniform(rng) < 0.1:
         result = -result
@@ -202,7 +229,7 @@ def _alter_param(row_i: np.ndarray, row_f: np.ndarray, space: np.ndarray, rng: n
         if code == _P_INDEX:
             row_f[slot] = next_uniform(rng)
         else:
-            row_f[slot] = _perturb(row_f[slot], code != _P_STD, rng)
+            row_f[slot] = _perturb(row_f[slot], code != _P_STD, space[SP_CONSTANTS], rng)
         if code == _P_LOW or code == _P_HIGH:
             low, high = row_f[0], row_f[1]
             row_f[0] = min(low, high)
@@ -286,6 +313,10 @@ def mutate_into(
             eligible[c] = sizes[c] > 0 and has_ops
         elif kind == 3:
             eligible[c] = (sizes[c] < space[SP_MAX + c] and has_ops) or sizes[c] > space[SP_MIN + c]
+        elif kind == 7:
+            eligible[c] = sizes[c] < space[SP_MAX + c] and has_ops
+        elif kind == 8:
+            eligible[c] = sizes[c] > space[SP_MIN + c]
     if kind == 5:
         for c in range(3):
             random_component_into(ints[c], floats[c], c, sizes[c], space, op_table, rng)
@@ -313,4 +344,8 @@ def mutate_into(
     elif kind == 4:
         _remove(ints, floats, sizes, c, rng)
         _insert(ints, floats, sizes, c, space, op_table, rng)
+    elif kind == 7:
+        _insert(ints, floats, sizes, c, space, op_table, rng)
+    elif kind == 8:
+        _remove(ints, floats, sizes, c, rng)
     return kind

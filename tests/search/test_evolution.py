@@ -7,12 +7,14 @@ import pytest
 
 from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, MemorySize, make
 from automl_zero.mutation import MutationType, mutate_into
-from automl_zero.ops import ALL_OPS, DEMO_OPS, SETUP_OPS
+from automl_zero.ops import ALL_OPS, DEMO_OPS, SETUP_OPS, Op
 from automl_zero.search.evolution import EvolutionConfig, RegularizedEvolution, _from_layout, _to_layout
 from automl_zero.search.space import SearchSpace
 from automl_zero.tasks import linear_regression_tasks
 from automl_zero.vm import decode, encode
 from automl_zero.vm.compiled import CompiledExecutor
+from automl_zero.vm.reference import ReferenceExecutor
+from automl_zero.vm.rng import evaluation_stream
 
 TASKS = linear_regression_tasks(10, 4, 100, 100, seed=3)
 SMALL = EvolutionConfig(population_size=50, tournament_size=5, fec_cache_size=1000, seed=7)
@@ -77,6 +79,75 @@ def test_constants_are_perturbed_by_a_factor_or_flipped() -> None:
     positive = ratios[ratios > 0]
     assert positive.min() >= 0.5 and positive.max() <= 2.0
     assert 0.05 < (ratios < 0).mean() < 0.15  # sign flipped with probability 0.1
+
+
+def test_log_normal_constants_step_on_a_log_scale_or_flip() -> None:
+    space = SearchSpace(mutations=(MutationType.ALTER_PARAM,), constant_mutation="log_normal")
+    arrays = space.to_ints(), space.op_table(), space.mutation_table()
+    rng = np.array([9], dtype=np.uint64)
+    values = []
+    for _ in range(6000):
+        ints, floats, sizes = _to_layout(encode(make(setup=["s2 = 2.0"])), 10)
+        sizes[:] = (1, 0, 0)
+        mutate_into(ints, floats, sizes, *arrays, rng)
+        if floats[0, 0, 0] != 2.0:  # the data changed, not the output address
+            values.append(floats[0, 0, 0])
+    values = np.array(values)
+    assert len(values) > 2500
+    flipped = values == -2.0
+    assert 0.07 < flipped.mean() < 0.13  # exclusively a sign flip, with probability 0.1
+    steps = np.log(values[~flipped]) - np.log(2.0)  # never negative otherwise: the sign is kept
+    assert abs(steps.mean()) < 0.08 and 0.9 < steps.std() < 1.1  # log|x| + N(0, 1)
+    assert steps.max() > np.log(4.0) and steps.min() < -np.log(4.0)  # reaches past the scale mode's [0.5, 2]
+    with pytest.raises(ValueError, match="constant_mutation"):
+        SearchSpace(constant_mutation="gaussian")
+
+
+def test_insert_and_remove_are_separate_types() -> None:
+    space = SearchSpace(sizes=(1, 1, 1), min_sizes=(0, 0, 0), max_sizes=(5, 5, 5))
+    arrays = {}
+    for kind in (MutationType.INSERT, MutationType.REMOVE):
+        typed = SearchSpace(**{**space.__dict__, "mutations": (kind,)})
+        arrays[kind] = typed.to_ints(), typed.op_table(), typed.mutation_table()
+    rng = np.array([4], dtype=np.uint64)
+    ints, floats, sizes = _to_layout(
+        encode(make(setup=["s2 = 1.0"], predict=["s1 = s2 * s2"], learn=["s3 = s0 - s1"])), 5
+    )
+    for _ in range(30):
+        mutate_into(ints, floats, sizes, *arrays[MutationType.INSERT], rng)
+    assert tuple(sizes) == (5, 5, 5)  # only insertions, up to max_sizes
+    for _ in range(30):
+        mutate_into(ints, floats, sizes, *arrays[MutationType.REMOVE], rng)
+    assert tuple(sizes) == (0, 0, 0)  # only removals, down to min_sizes
+
+
+def test_random_ops_draw_afresh_for_every_individual() -> None:
+    """Each individual's random ops draw from its own stream, (run seed, individual number)."""
+    space = SearchSpace(
+        memory=MemorySize(4, 3, 1),
+        setup_ops=(*DEMO_OPS, Op.VECTOR_GAUSSIAN_SET_OP, Op.SCALAR_UNIFORM_SET_OP),
+        sizes=(6, 2, 4),
+    )
+    config = EvolutionConfig(
+        population_size=40, tournament_size=4, fec=False, structural_hash=False, seed=11, max_abs_error=1e6
+    )
+    tasks = linear_regression_tasks(3, 4, 20, 10, seed=5, num_epochs=2)
+    search = RegularizedEvolution(space, tasks, config)
+    search.step(300)
+    compiled = CompiledExecutor(tasks, space.memory, seed=config.seed, max_abs_error=1e6)
+    reference = ReferenceExecutor(tasks, space.memory, seed=config.seed, max_abs_error=1e6)
+    random_ones = 0
+    for algorithm, fitness, birth in search.population():
+        stream = evaluation_stream(config.seed, birth)
+        assert compiled.evaluate(algorithm, seed=stream) == fitness
+        if any(i.spec.random for c in (algorithm.setup,) for i in c):
+            random_ones += 1
+            assert reference.evaluate(algorithm, seed=stream) == fitness
+    assert random_ones > 10
+    # The same program born twice draws differently: no lucky draw is inherited.
+    lucky = make(setup=["v1 = gaussian(0.0, 1.0, n_features)"], predict=["s1 = dot(v0, v1)"])
+    draws = {compiled.evaluate(lucky, seed=evaluation_stream(config.seed, n)) for n in range(5)}
+    assert len(draws) == 5
 
 
 def test_resume_gives_the_same_individuals(tmp_path) -> None:

@@ -174,8 +174,51 @@ def test_median_combination_in_both_executors() -> None:
     assert (
         median == float(np.median(per_task)) == ReferenceExecutor(tasks, MEMORY, combine="median").evaluate(algorithm)
     )
+    # An even number of tasks: the upper of the two middle fitnesses, as the original takes it.
     mixed = [*tasks[:2], *linear_regression_tasks(2, 5, 30, 10, seed=3)]  # two batches: combined in Python
     both = CompiledExecutor(mixed, MEMORY, combine="median")
-    assert both.evaluate(algorithm) == float(np.median(both.task_fitnesses(algorithm)))
+    four = both.task_fitnesses(algorithm)
+    assert len(set(four.tolist())) == 4
+    assert both.evaluate(algorithm) == float(np.sort(four)[2]) > float(np.median(four))
+    even = CompiledExecutor(tasks[:4], MEMORY, combine="median")  # one batch: combined in the compiled core
+    assert even.evaluate(algorithm) == float(np.sort(even.task_fitnesses(algorithm))[2])
+    assert even.evaluate(algorithm) == ReferenceExecutor(tasks[:4], MEMORY, combine="median").evaluate(algorithm)
     with pytest.raises(ValueError, match="fitness combination"):
         CompiledExecutor(tasks, MEMORY, combine="max")
+
+
+def test_uniform_with_low_above_high_gives_low_and_draws_nothing() -> None:
+    from automl_zero.vm.reference import ReferenceExecutor
+
+    tasks = linear_regression_tasks(3, 4, 20, 10, seed=4)
+    memory = MemorySize(5, 3, 2)
+    draws_after = ["s3 = uniform(0.0, 1.0)", "v1 = uniform(-1.0, 1.0, n_features)"]
+    predict = ["s4 = dot(v0, v1)", "s1 = s4 + s2", "s1 = s1 * s3"]
+    for low_above_high, constant in (
+        ("s2 = uniform(0.5, -0.5)", "s2 = 0.5"),
+        ("v2 = uniform(0.25, -2.0, n_features)", "v2 = uniform(0.25, 0.25, n_features)"),
+    ):
+        inverted = make(setup=[low_above_high, *draws_after], predict=predict)
+        fixed = make(setup=[constant, *draws_after], predict=predict)
+        for executor in (CompiledExecutor(tasks, memory, seed=3), ReferenceExecutor(tasks, memory, seed=3)):
+            fitnesses = executor.task_fitnesses(inverted)
+            assert len(set(fitnesses.tolist())) == 3  # the later draws differ per task
+            if low_above_high.startswith("s2"):
+                # The same draws follow as after a constant: low > high consumed none of the stream.
+                np.testing.assert_array_equal(fitnesses, executor.task_fitnesses(fixed))
+    vector = make(setup=["v2 = uniform(0.25, -2.0, n_features)"], predict=["s1 = mean(v2)"])
+    for executor in (CompiledExecutor(tasks, memory), ReferenceExecutor(tasks, memory)):
+        assert executor.evaluate(vector) == executor.evaluate(make(setup=["s2 = 0.25"], predict=["s1 = s2 + s0"]))
+
+
+@pytest.mark.parametrize("op", ["minimum", "maximum"])
+def test_matrix_min_and_max_give_the_second_operand_on_nan(op: str) -> None:
+    from automl_zero.vm.reference import ReferenceExecutor
+
+    tasks = linear_regression_tasks(2, 3, 10, 10, seed=1)
+    memory = MemorySize(4, 2, 3)
+    nan_second = make(setup=["m1 = m0 / m0", f"m2 = {op}(m0, m1)"], predict=["s1 = mean(m2)"])
+    nan_first = make(setup=["m1 = m0 / m0", f"m2 = {op}(m1, m0)"], predict=["s1 = mean(m2)"])
+    for executor in (CompiledExecutor(tasks, memory), ReferenceExecutor(tasks, memory)):
+        assert executor.evaluate(nan_second) == 0.0  # NaN, the second operand: fitness 0
+        assert executor.evaluate(nan_first) > 0.0  # zeros, the second operand: predicts 0

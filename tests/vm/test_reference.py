@@ -693,8 +693,12 @@ def test_multi_epoch_matches_manual_loop() -> None:
     for instruction in algorithm.setup:
         execute(instruction, memory, rng)
     fitnesses = []
-    for _ in range(3):
-        for x, y in zip(task.train_x, task.train_y, strict=True):
+    orders = task.epoch_orders()
+    # The first epoch keeps the stored order; the later ones reshuffle it, each differently.
+    assert (orders[0] == np.arange(30)).all() and not (orders[1] == orders[0]).all()
+    assert not (orders[2] == orders[1]).all() and all(sorted(order) == list(range(30)) for order in orders)
+    for order in orders:
+        for x, y in zip(task.train_x[order], task.train_y[order], strict=True):
             memory.v[0] = x
             memory.s[0] = 0.0
             for instruction in algorithm.predict:

@@ -92,8 +92,9 @@ _CODE: dict[Op, tuple[str, tuple[str, ...]]] = {
     Op.MATRIX_DIFF_OP: ("self.m[{o}] = self.m[{a}] - self.m[{b}]", ()),
     Op.MATRIX_PRODUCT_OP: ("self.m[{o}] = self.m[{a}] * self.m[{b}]", ()),
     Op.MATRIX_DIVISION_OP: ("self.m[{o}] = self.m[{a}] / self.m[{b}]", ()),
-    Op.MATRIX_MIN_OP: ("self.m[{o}] = np.where(self.m[{b}] < self.m[{a}], self.m[{b}], self.m[{a}])", ()),
-    Op.MATRIX_MAX_OP: ("self.m[{o}] = np.where(self.m[{a}] < self.m[{b}], self.m[{b}], self.m[{a}])", ()),
+    # Matrix min and max give the second operand on a tie or a NaN (the original's ternaries).
+    Op.MATRIX_MIN_OP: ("self.m[{o}] = np.where(self.m[{a}] < self.m[{b}], self.m[{a}], self.m[{b}])", ()),
+    Op.MATRIX_MAX_OP: ("self.m[{o}] = np.where(self.m[{a}] > self.m[{b}], self.m[{a}], self.m[{b}])", ()),
     Op.SCALAR_VECTOR_PRODUCT_OP: ("self.v[{o}] = self.v[{b}] * self.s[{a}]", ()),
     Op.SCALAR_MATRIX_PRODUCT_OP: ("self.m[{o}] = self.m[{b}] * self.s[{a}]", ()),
     Op.SCALAR_BROADCAST_OP: ("self.v[{o}] = self.s[{a}]", ()),
@@ -356,6 +357,27 @@ def _argmax(values):
     return best
 ''',
     ),
+    "_epoch_order": (
+        (),
+        '''
+def _epoch_order(order_seed, epoch, count):
+    """Rows of the training examples in an epoch: as given first, then reshuffled by sorted hash keys."""
+    if epoch == 0:
+        return np.arange(count)
+    mask = 0xFFFFFFFFFFFFFFFF
+    z = (order_seed ^ 0x6A09E667F3BCC909) & mask
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+    z ^= z >> 31
+    start = np.uint64((z * 0xD1B54A32D192ED03 + (epoch + 1) * 0x9E3779B97F4A7C15) & mask)
+    z = np.arange(1, count + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15) + start
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    keys = (z >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+    return np.argsort(keys, kind="stable")
+''',
+    ),
     "SplitMix64": (
         (),
         '''
@@ -504,8 +526,15 @@ def _predict_reads(algorithm: Algorithm) -> set[tuple[Kind, int]]:
     return reads
 
 
+_UNIFORM_TARGETS = {Op.SCALAR_UNIFORM_SET_OP: "s", Op.VECTOR_UNIFORM_SET_OP: "v", Op.MATRIX_UNIFORM_SET_OP: "m"}
+
+
 def _statement(instruction: Instruction) -> tuple[str, tuple[str, ...]]:
     """Return the line of NumPy for one instruction and the helpers it needs."""
+    target = _UNIFORM_TARGETS.get(instruction.op)
+    if target is not None and instruction.data[0] > instruction.data[1]:
+        # low > high: the VM sets low everywhere and draws nothing.
+        return f"self.{target}[{instruction.out}] = {float(instruction.data[0])!r}", ()
     template, helpers = _CODE[instruction.op]
     d0, d1, d2 = (repr(float(x)) for x in instruction.data)
     code = template.format(o=instruction.out, a=instruction.in1, b=instruction.in2, d0=d0, d1=d1, d2=d2)
@@ -589,7 +618,11 @@ def predict(self, X):
 ''',
 }
 
-_TASK_HELPERS = {"regression": set(), "binary": {"_sigmoid"}, "multiclass": {"_softmax", "_argmax"}}
+_TASK_HELPERS = {
+    "regression": {"_epoch_order"},
+    "binary": {"_epoch_order", "_sigmoid"},
+    "multiclass": {"_epoch_order", "_softmax", "_argmax"},
+}
 
 
 def to_python(
@@ -758,7 +791,10 @@ import numpy as np
 {textwrap.indent(harness["normalize"], " " * 12)}
 
     def fit(self, X, y, epochs=1, max_abs_error=None):
-        """Zero the memory, run Setup, then train on the examples in order for ``epochs`` passes.
+        """Zero the memory, run Setup, then train on the examples for ``epochs`` passes.
+
+        The first pass takes the examples in order, every later one reshuffles them from ``seed``,
+        as the evaluation (and the estimators) do.
 
         With ``max_abs_error``, training stops (and ``stopped_early`` is set) at the first
         example whose error is NaN or larger, as in the evaluation.
@@ -768,8 +804,9 @@ import numpy as np
         self.reset()
         self.stopped_early = False
         self.setup()
-        for _ in range(epochs):
-            for x, label in zip(X, y):
+        for epoch in range(epochs):
+            for row in _epoch_order(self.seed, epoch, len(X)):
+                x, label = X[row], y[row]
                 self.predict_step(x)
                 error = self._normalize(label)
                 if max_abs_error is not None and not error <= max_abs_error:

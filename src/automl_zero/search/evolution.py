@@ -29,6 +29,7 @@ from automl_zero.vm.compiled import (
     SET_EPOCHS,
     SET_EVAL,
     SET_MAX_COST,
+    SET_SEED,
     SET_STEPS,
     CompiledExecutor,
     _Batch,
@@ -36,10 +37,11 @@ from automl_zero.vm.compiled import (
     _slp_vectorization,
     program_cost,
     run_order,
+    stream_seed,
 )
 from automl_zero.vm.encode import EncodedAlgorithm, decode, encode
 from automl_zero.vm.reference import combination_code
-from automl_zero.vm.rng import initial_state
+from automl_zero.vm.rng import MASK, evaluation_stream, initial_state
 
 _MULTICLASS = int(EvalType.MULTICLASS)
 
@@ -82,6 +84,12 @@ class EvolutionConfig:
         LRU capacity.
     structural_hash : bool
         Look up the hash of the pruned program before the fingerprint run.
+    charge_skipped_fingerprints : bool
+        Count the training steps of the fingerprint run that a structural
+        hash hit skips, as if it had run. The original has no structural hash
+        and runs the fingerprint for every individual, so with this on (the
+        default) a budget of training steps buys as many individuals as in
+        the original; off, only the steps that ran count.
     hurdles : bool
         Progressive dynamic hurdles.
     hurdle_train_fraction : float
@@ -111,6 +119,7 @@ class EvolutionConfig:
     fec_valid_examples: int = 10
     fec_cache_size: int = 100_000
     structural_hash: bool = True
+    charge_skipped_fingerprints: bool = True
     hurdles: bool = False
     hurdle_train_fraction: float = 0.1
     hurdle_percentile: float = 75.0
@@ -133,12 +142,23 @@ class EvolutionConfig:
             raise ValueError("hurdle_train_fraction must be in (0, 1] and hurdle_percentile in [0, 100]")
 
 
+def _as_int64(value: int) -> int:
+    """The int64 with the same low 64 bits as ``value`` (how seeds travel in int64 arrays)."""
+    value &= MASK
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+# Positions in a batch tuple (see _batch_tuple).
+_B_SETTINGS, _B_ERRORS = 5, 8
+
+
 def _batch_tuple(batch: _Batch) -> tuple[Any, ...]:
     return (
         batch.train_x,
         batch.train_y,
         batch.valid_x,
         batch.valid_y,
+        batch.orders,
         batch.settings,
         batch.rng,
         batch.fitness,
@@ -163,12 +183,13 @@ def _run(
         batch[2],
         batch[3],
         batch[4],
-        max_abs_error,
         batch[5],
+        max_abs_error,
         batch[6],
         batch[7],
         batch[8],
         batch[9],
+        batch[10],
     )
 
 
@@ -188,8 +209,16 @@ def _evaluate_child(
     cache: tuple[Any, ...],
     cand_i: np.ndarray,
     cand_f: np.ndarray,
+    stream: np.int64,
+    skipped_steps: np.int64,
 ) -> float:
-    """Fitness of one algorithm (ints (3, K, 4) layout), through the caches and hurdles."""
+    """Fitness of one algorithm (ints (3, K, 4) layout), through the caches and hurdles.
+
+    ``stream`` seeds the random ops of the hurdle and full runs (the bits of
+    :func:`stream_seed`); the fingerprint run keeps its batch's fixed seed.
+    ``skipped_steps`` training steps are counted for a structural hash hit
+    when FEC is on (the fingerprint run it skips; 0 to count none).
+    """
     # Element loops: Numba's row assignment checks for overlap per call, which cost more than the copy.
     n = 0
     for c in range(3):
@@ -204,14 +233,20 @@ def _evaluate_child(
     keys, values, prev, nxt, table, meta = cache
     use_struct, use_fec, use_hurdles = flags[0] != 0, flags[1] != 0, flags[2] != 0
     key1 = uint64(0)
-    max_cost = search[4][SET_MAX_COST]
+    max_cost = search[_B_SETTINGS][SET_MAX_COST]
     if use_struct or max_cost > 0:
-        order, bounds = run_order(ci, sizes[0], sizes[1], sizes[2], True, search[4][SET_EVAL] == _MULTICLASS)
+        order, bounds = run_order(ci, sizes[0], sizes[1], sizes[2], True, search[_B_SETTINGS][SET_EVAL] == _MULTICLASS)
         if max_cost > 0:
             # Over budget for full training: fitness 0, before any cache can answer otherwise.
             train_x = search[0]
             cost = program_cost(
-                ci, order, bounds, train_x.shape[1], train_x.shape[0], search[2].shape[0], search[4][SET_EPOCHS]
+                ci,
+                order,
+                bounds,
+                train_x.shape[1],
+                train_x.shape[0],
+                search[2].shape[0],
+                search[_B_SETTINGS][SET_EPOCHS],
             )
             if cost > max_cost:
                 counters[C_FULL_EVALS] += 1
@@ -220,12 +255,14 @@ def _evaluate_child(
         cached = cache_lookup(key1, keys, values, prev, nxt, table, meta)
         if cached >= 0.0:
             counters[C_STRUCT_HITS] += 1
+            if use_fec:
+                counters[C_TRAIN_STEPS] += skipped_steps
             return cached
     key2 = uint64(0)
     if use_fec:
         _run(fec, ci, cf, sizes, max_abs_error)
-        counters[C_TRAIN_STEPS] += fec[4][SET_STEPS]
-        key2 = errors_hash(fec[7])
+        counters[C_TRAIN_STEPS] += fec[_B_SETTINGS][SET_STEPS]
+        key2 = errors_hash(fec[_B_ERRORS])
         cached = cache_lookup(key2, keys, values, prev, nxt, table, meta)
         if cached >= 0.0:
             counters[C_FEC_HITS] += 1
@@ -234,9 +271,11 @@ def _evaluate_child(
             return cached
     fitness = 0.0
     passed = True
+    search[_B_SETTINGS][SET_SEED] = stream
+    hurdle_batch[_B_SETTINGS][SET_SEED] = stream
     if use_hurdles:
         first = _run(hurdle_batch, ci, cf, sizes, max_abs_error)
-        counters[C_TRAIN_STEPS] += hurdle_batch[4][SET_STEPS]
+        counters[C_TRAIN_STEPS] += hurdle_batch[_B_SETTINGS][SET_STEPS]
         counters[C_HURDLE_TESTS] += 1
         window[counters[C_WINDOW] % window.shape[0]] = first
         counters[C_WINDOW] += 1
@@ -247,7 +286,7 @@ def _evaluate_child(
             counters[C_HURDLE_PASSES] += 1
     if passed:
         fitness = _run(search, ci, cf, sizes, max_abs_error)
-        counters[C_TRAIN_STEPS] += search[4][SET_STEPS]
+        counters[C_TRAIN_STEPS] += search[_B_SETTINGS][SET_STEPS]
     counters[C_FULL_EVALS] += 1
     if not passed:
         return fitness  # a first-stage fitness is not the algorithm's fitness: never cached
@@ -320,6 +359,8 @@ def _cycles(
     initial_random = params_i[1] != 0
     flags = params_i[2:5]
     update_every = params_i[5]
+    run_seed = np.uint64(params_i[6])
+    skipped_steps = params_i[7]
     mutate_prob = params_f[0]
     max_abs_error = params_f[1]
     percentile = params_f[2]
@@ -365,6 +406,8 @@ def _cycles(
             cache,
             cand_i,
             cand_f,
+            np.int64(stream_seed(run_seed, individual)),
+            skipped_steps,
         )
         pop_fit[slot] = fitness
         pop_birth[slot] = individual
@@ -448,6 +491,8 @@ class RegularizedEvolution:
                 int(config.fec),
                 int(config.hurdles),
                 max(1, config.population_size // 10),
+                _as_int64(config.seed),
+                fec_train * len(self.tasks) if config.charge_skipped_fingerprints else 0,
             ],
             dtype=np.int64,
         )
@@ -649,10 +694,13 @@ class RegularizedEvolution:
                 combine=self.config.fitness_combination,
             )
         counters = s["counters"]
-        for ints, floats, sizes in zip(migrants["ints"], migrants["floats"], migrants["sizes"], strict=True):
+        arrived = zip(migrants["ints"], migrants["floats"], migrants["sizes"], strict=True)
+        for j, (ints, floats, sizes) in enumerate(arrived):
             if ints.shape != s["pop_i"].shape[1:]:
                 raise ValueError("migrants come from a search space of another capacity")
-            fitness = self._migration_executor.evaluate(_from_layout(ints, floats, sizes))
+            # A stream of its own for each migrant, as for every individual born here.
+            stream = evaluation_stream(self.config.seed, self.individuals) + j
+            fitness = self._migration_executor.evaluate(_from_layout(ints, floats, sizes), seed=stream)
             slot = int(counters[C_HEAD])
             s["pop_i"][slot], s["pop_f"][slot], s["pop_sizes"][slot] = ints, floats, sizes
             s["pop_fit"][slot] = fitness

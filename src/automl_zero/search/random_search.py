@@ -30,8 +30,9 @@ from automl_zero.search.evolution import (
 )
 from automl_zero.search.space import SearchSpace
 from automl_zero.tasks.base import Task
-from automl_zero.vm.compiled import _slp_vectorization
+from automl_zero.vm.compiled import _slp_vectorization, stream_seed
 from automl_zero.vm.encode import decode
+from automl_zero.vm.rng import MASK
 
 
 def wilson_interval(successes: int, trials: int, z: float = 1.96) -> tuple[float, float]:
@@ -91,6 +92,8 @@ def _random_trials(
     search: tuple[Any, ...],
     fec: tuple[Any, ...],
     hurdle_batch: tuple[Any, ...],
+    run_seed: np.uint64,
+    skipped_steps: np.int64,
 ) -> int:
     """Evaluate ``n`` random algorithms; return how many beat ``threshold``."""
     capacity = ints.shape[1]
@@ -115,6 +118,8 @@ def _random_trials(
             cache,
             cand_i,
             cand_f,
+            np.int64(stream_seed(run_seed, counters[C_INDIVIDUALS])),
+            skipped_steps,
         )
         counters[C_INDIVIDUALS] += 1
         if fitness > threshold:
@@ -204,6 +209,8 @@ class RandomSearch:
                     _batch_tuple(e._search),
                     _batch_tuple(e._fec),
                     _batch_tuple(e._hurdle),
+                    np.uint64(e.config.seed & MASK),
+                    e._params_i[7],
                 )
             )
 

@@ -9,6 +9,8 @@ import numpy as np
 
 from automl_zero.algorithm import Algorithm, MemorySize
 from automl_zero.mutation import (
+    CONSTANT_MUTATIONS,
+    SP_CONSTANTS,
     SP_INIT,
     SP_M,
     SP_MAX,
@@ -45,6 +47,11 @@ class SearchSpace:
         for fixed-size component functions.
     mutations : tuple of MutationType
         Allowed mutation types, picked uniformly.
+    constant_mutation : {"scale", "log_normal"}
+        How ALTER_PARAM changes a real constant: multiply it by U[0.5, 2]
+        (sign flipped with probability 0.1), or flip its sign with
+        probability 0.1 and otherwise step it on a log scale by N(0, 1), as
+        the original's code does.
 
     """
 
@@ -56,8 +63,13 @@ class SearchSpace:
     min_sizes: tuple[int, int, int] | None = None
     max_sizes: tuple[int, int, int] | None = None
     mutations: tuple[MutationType, ...] = DEMO_MUTATIONS
+    constant_mutation: str = "scale"
 
     def __post_init__(self) -> None:
+        if self.constant_mutation not in CONSTANT_MUTATIONS:
+            raise ValueError(
+                f"constant_mutation must be one of {', '.join(CONSTANT_MUTATIONS)}, got {self.constant_mutation!r}"
+            )
         for name in ("setup_ops", "predict_ops", "learn_ops"):
             object.__setattr__(self, name, tuple(Op(op) for op in getattr(self, name)))
         object.__setattr__(self, "mutations", tuple(MutationType(m) for m in self.mutations))
@@ -114,6 +126,7 @@ class SearchSpace:
         out[SP_MAX : SP_MAX + 3] = self.max_sizes  # type: ignore[assignment]
         out[SP_NUM_OPS : SP_NUM_OPS + 3] = [len(self.ops(i)) for i in range(3)]
         out[SP_NUM_MUTATIONS] = len(self.mutations)
+        out[SP_CONSTANTS] = CONSTANT_MUTATIONS.index(self.constant_mutation)
         return out
 
     def op_table(self) -> np.ndarray:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from automl_zero.vm.rng import epoch_order
+
 
 class EvalType(enum.IntEnum):
     """How validation is scored (numbers are what the compiled core reads)."""
@@ -14,6 +16,15 @@ class EvalType(enum.IntEnum):
     RMS = 0  # regression: fitness = 1 - (2/pi) * arctan(sqrt(mean squared error))
     ACCURACY = 1  # binary classification: sigmoid(s1) > 0.5 is class 1
     MULTICLASS = 2  # multiclass: one-hot label in v1, softmax of v2's first K entries, argmax is the class
+
+
+#: Salts the seed sequences of :func:`order_seed_for`, apart from every data stream.
+_ORDER_STREAM = 0x0DE5
+
+
+def order_seed_for(*key: int) -> int:
+    """A task's order seed (see :attr:`Task.order_seed`), from the integers that seed the task."""
+    return int(np.random.default_rng([_ORDER_STREAM, *key]).integers(2**63))
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,8 +38,10 @@ class Task:
     valid_x : ndarray, shape (n_valid, F)
     valid_y : ndarray, shape (n_valid,)
     num_epochs : int
-        Passes over the training examples (in the same order each time);
-        validation follows each pass and the best validation fitness counts.
+        Passes over the training examples; validation follows each pass and
+        the best validation fitness counts. The first pass takes the examples
+        in the stored order, every later one reshuffles them (see
+        :meth:`epoch_orders`).
     eval_type : EvalType
     name : str
         For reports.
@@ -36,6 +49,9 @@ class Task:
         K, for ``EvalType.MULTICLASS`` only (2 <= K <= F): labels are class
         indices ``0..K-1``, the label is given one-hot in v1 and the
         prediction is read from the first K entries of v2.
+    order_seed : int
+        Decides the order of the training examples in every epoch after the
+        first; task generators derive it from the task's own seed.
 
     Raises
     ------
@@ -52,6 +68,7 @@ class Task:
     eval_type: EvalType = EvalType.RMS
     name: str = ""
     num_classes: int = 0
+    order_seed: int = 0
 
     def __post_init__(self) -> None:
         for field in ("train_x", "train_y", "valid_x", "valid_y"):
@@ -85,6 +102,19 @@ class Task:
                     raise ValueError(f"{where}: {field} must hold class indices 0..{self.num_classes - 1}")
         elif self.num_classes != 0:
             raise ValueError(f"{where}: num_classes is only for multiclass tasks")
+
+    def epoch_orders(self) -> np.ndarray:
+        """Row indices of the training examples, epoch by epoch: shape (num_epochs, n_train).
+
+        Every executor trains in this order; row 0 is the stored order.
+        """
+        cached: np.ndarray | None = self.__dict__.get("_epoch_orders")
+        if cached is None:
+            n = len(self.train_x)
+            cached = np.stack([epoch_order(self.order_seed, e, n) for e in range(self.num_epochs)])
+            cached.flags.writeable = False
+            object.__setattr__(self, "_epoch_orders", cached)
+        return cached
 
     @property
     def num_features(self) -> int:

@@ -28,7 +28,7 @@ from itertools import combinations
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from automl_zero.tasks.base import EvalType, Task
+from automl_zero.tasks.base import EvalType, Task, order_seed_for
 from automl_zero.tasks.datasets import Dataset
 
 #: Projected feature sizes the paper uses (docs/semantics.md, "Classification tasks from a data set").
@@ -205,6 +205,7 @@ def _make_task(
         eval_type=EvalType.ACCURACY if binary else EvalType.MULTICLASS,
         num_classes=0 if binary else len(classes),
         name=name,
+        order_seed=order_seed_for(*key),
     )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from automl_zero.tasks.base import EvalType, Task
+from automl_zero.tasks.base import EvalType, Task, order_seed_for
 
 
 def linear_regression_tasks(
@@ -59,12 +59,19 @@ def linear_regression_tasks(
         x = rng.standard_normal((num_train + num_valid, num_features))
         y = x @ w
         tasks.append(
-            _split_task(x, y, num_train, num_epochs, f"linear_regression(seed={seed}, index={i}, F={num_features})")
+            _split_task(
+                x,
+                y,
+                num_train,
+                num_epochs,
+                f"linear_regression(seed={seed}, index={i}, F={num_features})",
+                order_seed_for(*key, i),
+            )
         )
     return tasks
 
 
-def _split_task(x: np.ndarray, y: np.ndarray, num_train: int, num_epochs: int, name: str) -> Task:
+def _split_task(x: np.ndarray, y: np.ndarray, num_train: int, num_epochs: int, name: str, order_seed: int) -> Task:
     """A regression task: the first ``num_train`` examples train, the rest validate."""
     return Task(
         x[:num_train],
@@ -74,6 +81,7 @@ def _split_task(x: np.ndarray, y: np.ndarray, num_train: int, num_epochs: int, n
         num_epochs=num_epochs,
         eval_type=EvalType.RMS,
         name=name,
+        order_seed=order_seed,
     )
 
 
@@ -213,7 +221,7 @@ def teacher_net_tasks(
         x = rng.standard_normal((num_train + num_valid, num_features))
         y = np.maximum(x @ w1.T, 0.0) @ w2
         name = f"teacher_net(seed={seed}, index={i}, F={num_features}, H={len(w2)})"
-        tasks.append(_split_task(x, y, num_train, num_epochs, name))
+        tasks.append(_split_task(x, y, num_train, num_epochs, name, order_seed_for(_TEACHER_NET_SALT, *key, i)))
     return tasks
 
 
@@ -308,6 +316,7 @@ def unit_tasks(
                 num_epochs=num_epochs,
                 eval_type=eval_type,
                 name=f"unit_{kind}(seed={seed}, index={i}, F={num_features})",
+                order_seed=order_seed_for(_UNIT_SALT, *key, i),
             )
         )
     return tasks

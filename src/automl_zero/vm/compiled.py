@@ -37,7 +37,7 @@ from automl_zero.ops import OPS
 from automl_zero.tasks.base import EvalType, Task
 from automl_zero.vm.encode import EncodedAlgorithm, encode
 from automl_zero.vm.reference import check_memory_for, combination_code, combine_fitnesses
-from automl_zero.vm.rng import GOLDEN_GAMMA, MIX1, MIX2, SEED_MULTIPLIER
+from automl_zero.vm.rng import GOLDEN_GAMMA, MIX1, MIX2, SEED_MULTIPLIER, STREAM_SALT
 
 # Derived from the op table: -1 where the op has no such operand.
 _OUT_KIND = np.array([-1 if s.out is None else int(s.out) for s in OPS], dtype=np.int64)
@@ -51,6 +51,7 @@ _GOLDEN = np.uint64(GOLDEN_GAMMA)
 _SEED_MUL = np.uint64(SEED_MULTIPLIER)
 _MIX1 = np.uint64(MIX1)
 _MIX2 = np.uint64(MIX2)
+_STREAM_SALT = np.uint64(STREAM_SALT)
 _SH11 = np.uint64(11)
 _SH27 = np.uint64(27)
 _SH30 = np.uint64(30)
@@ -102,6 +103,15 @@ def _next_uniform(rng: np.ndarray, t: int) -> float:
     z = (z ^ (z >> _SH27)) * _MIX2
     z = z ^ (z >> _SH31)
     return float(z >> _SH11) * _INV_2_53
+
+
+@_jit
+def stream_seed(seed: np.uint64, individual: np.int64) -> np.uint64:
+    """:func:`automl_zero.vm.rng.evaluation_stream` on ``uint64``: the random-op seed of one individual."""
+    z = seed * _SEED_MUL + np.uint64(individual) * _GOLDEN + _STREAM_SALT
+    z = (z ^ (z >> _SH30)) * _MIX1
+    z = (z ^ (z >> _SH27)) * _MIX2
+    return z ^ (z >> _SH31)
 
 
 @_jit
@@ -385,6 +395,7 @@ def _evaluate(
     train_y: np.ndarray,
     valid_x: np.ndarray,
     valid_y: np.ndarray,
+    orders: np.ndarray,
     settings: np.ndarray,
     max_abs_error: float,
     rng: np.ndarray,
@@ -396,9 +407,11 @@ def _evaluate(
     """Evaluate one encoded algorithm on a batch of T tasks; return the mean fitness.
 
     ``train_x`` is (n_train, F, T), ``train_y`` (n_train, T), likewise for
-    validation. Per-task fitnesses are written to ``fitness`` (T,). If ``errors``
-    has rows, it receives the first epoch's absolute errors: training examples,
-    then validation examples (the FEC fingerprint).
+    validation. ``orders`` (epochs, n_train, T) holds each task's training
+    rows epoch by epoch (:meth:`Task.epoch_orders`; the first epoch must be
+    the stored order). Per-task fitnesses are written to ``fitness`` (T,). If
+    ``errors`` has rows, it receives the first epoch's absolute errors:
+    training examples, then validation examples (the FEC fingerprint).
     """
     # A token tuple's length is part of its type, so a non-empty token makes F or T
     # a compile-time constant (fully unrolled loops); an empty one leaves it to run time.
@@ -439,6 +452,7 @@ def _evaluate(
     tmp_m = np.empty((size, size, n_tasks))
     tmp_v = np.empty((size, n_tasks))
     loss = np.zeros(n_tasks)
+    label = np.zeros(n_tasks)  # the current training example's label, per task
     train_error = np.zeros(n_tasks)
     best = np.zeros(n_tasks)
     alive = np.zeros(n_tasks)
@@ -648,7 +662,7 @@ def _evaluate(
                     for t in range(n_tasks):
                         x = mf[a, f, t]
                         y = mf[b, f, t]
-                        mf[o, f, t] = y if y < x else x
+                        mf[o, f, t] = x if x < y else y
             elif op == 47:
                 for t in range(n_tasks):
                     x = s[a, t]
@@ -665,7 +679,7 @@ def _evaluate(
                     for t in range(n_tasks):
                         x = mf[a, f, t]
                         y = mf[b, f, t]
-                        mf[o, f, t] = y if x < y else x
+                        mf[o, f, t] = x if x > y else y
             elif op == 50:
                 for t in range(n_tasks):
                     total = v[a, 0, t]
@@ -737,20 +751,34 @@ def _evaluate(
             elif op == 59:
                 low = floats[i, 0]
                 high = floats[i, 1]
-                for t in range(n_tasks):
-                    s[o, t] = low + (high - low) * _next_uniform(rng, t)
+                if low > high:
+                    for t in range(n_tasks):
+                        s[o, t] = low
+                else:
+                    for t in range(n_tasks):
+                        s[o, t] = low + (high - low) * _next_uniform(rng, t)
             elif op == 60:
                 low = floats[i, 0]
                 high = floats[i, 1]
-                for t in range(n_tasks):
+                if low > high:
                     for f in range(size):
-                        v[o, f, t] = low + (high - low) * _next_uniform(rng, t)
+                        for t in range(n_tasks):
+                            v[o, f, t] = low
+                else:
+                    for t in range(n_tasks):
+                        for f in range(size):
+                            v[o, f, t] = low + (high - low) * _next_uniform(rng, t)
             elif op == 61:
                 low = floats[i, 0]
                 high = floats[i, 1]
-                for t in range(n_tasks):
+                if low > high:
                     for f in range(size2):
-                        mf[o, f, t] = low + (high - low) * _next_uniform(rng, t)
+                        for t in range(n_tasks):
+                            mf[o, f, t] = low
+                else:
+                    for t in range(n_tasks):
+                        for f in range(size2):
+                            mf[o, f, t] = low + (high - low) * _next_uniform(rng, t)
             elif op == 62:
                 for t in range(n_tasks):
                     s[o, t] = _gaussian(rng, t, floats[i, 0], floats[i, 1])
@@ -769,7 +797,7 @@ def _evaluate(
             if multiclass:
                 for t in range(n_tasks):
                     _softmax(v, tmp_v, t, n_classes, size, True)
-                    label_class = int(train_y[example, t])
+                    label_class = int(label[t])
                     train_error[t] = abs(1.0 - v[2, label_class, t])
                     if record and epoch == 0:
                         errors[example, t] = train_error[t]
@@ -784,15 +812,15 @@ def _evaluate(
                         s[1, t] = 1.0 / (1.0 + math.exp(-s[1, t]))
                 if record and epoch == 0:
                     for t in range(n_tasks):
-                        errors[example, t] = abs(train_y[example, t] - s[1, t])
+                        errors[example, t] = abs(label[t] - s[1, t])
                 # Branch-free over tasks so that the loop vectorizes: a task whose error is NaN or
                 # too large stops (alive 0) and stays stopped.
                 for t in range(n_tasks):
-                    label = train_y[example, t]
-                    still = alive[t] * (1.0 if abs(label - s[1, t]) <= max_abs_error else 0.0)
+                    y = label[t]
+                    still = alive[t] * (1.0 if abs(y - s[1, t]) <= max_abs_error else 0.0)
                     alive[t] = still
                     num_alive += still
-                    s[0, t] = label
+                    s[0, t] = y
             steps += int(num_alive)
             if num_alive == 0.0:
                 break
@@ -873,7 +901,16 @@ def _evaluate(
         else:  # after Learn
             example += 1
         if example < n_train:
-            _row_copy(v0, train_flat[example])
+            if epoch == 0:
+                _row_copy(v0, train_flat[example])
+                _row_copy(label, train_y[example])
+            else:
+                # A later epoch: each task's own reshuffled row.
+                for t in range(n_tasks):
+                    row = orders[epoch, example, t]
+                    label[t] = train_y[row, t]
+                    for f in range(size):
+                        v[0, f, t] = train_x[row, f, t]
             phase = _TRAIN_PREDICT
         else:
             example = 0
@@ -893,7 +930,7 @@ def _evaluate(
         fitness[t] = best[t]
         total += fitness[t]
     if settings[SET_COMBINE] == 1:
-        return float(np.median(fitness))
+        return float(np.sort(fitness)[n_tasks // 2])  # the upper middle, as combine_fitnesses
     return float(total) / n_tasks
 
 
@@ -915,6 +952,12 @@ def _slp_vectorization() -> Iterator[None]:
         config.SLP_VECTORIZE = previous
 
 
+def seed_setting(seed: int) -> int:
+    """A seed's 64 bits as the int64 with the same bits (how ``settings[SET_SEED]`` holds it)."""
+    seed &= 0xFFFFFFFFFFFFFFFF
+    return seed - (1 << 64) if seed >= 1 << 63 else seed
+
+
 class _Batch:
     """Tasks of one shape, stacked with the task axis last."""
 
@@ -926,14 +969,14 @@ class _Batch:
         self.train_y = np.ascontiguousarray(np.stack([t.train_y for t in tasks], axis=-1))
         self.valid_x = np.ascontiguousarray(np.stack([t.valid_x for t in tasks], axis=-1))
         self.valid_y = np.ascontiguousarray(np.stack([t.valid_y for t in tasks], axis=-1))
+        self.orders = np.ascontiguousarray(np.stack([t.epoch_orders() for t in tasks], axis=-1))
         self.settings = np.zeros(NUM_SETTINGS, dtype=np.int64)
         self.settings[SET_S] = memory.scalars
         self.settings[SET_V] = memory.vectors
         self.settings[SET_M] = memory.matrices
         self.settings[SET_EPOCHS] = first.num_epochs
         self.settings[SET_EVAL] = int(first.eval_type)
-        seed &= 0xFFFFFFFFFFFFFFFF  # all 64 bits, stored as the int64 with the same bits
-        self.settings[SET_SEED] = seed - (1 << 64) if seed >= 1 << 63 else seed
+        self.settings[SET_SEED] = seed_setting(seed)
         self.settings[SET_TASK0] = first_index
         self.settings[SET_PRUNE] = int(prune)
         self.settings[SET_COMBINE] = combination_code(combine)
@@ -963,7 +1006,11 @@ class CompiledExecutor:
     max_abs_error : float
         Errors above this stop training (and zero a validation epoch).
     seed : int
-        Seeds the random ops' streams (task ``i`` gets stream ``(seed, i)``).
+        Seeds the random ops' streams (task ``i`` gets stream ``(seed, i)``);
+        :meth:`evaluate` and :meth:`task_fitnesses` take another for one call.
+        To repeat an evaluation of the search, pass
+        :func:`automl_zero.vm.rng.evaluation_stream` of the run's seed and the
+        individual's number.
     prune : bool
         Skip instructions that cannot affect any prediction (never changes a
         fitness; off only to measure what it saves). A compute budget counts
@@ -1013,6 +1060,7 @@ class CompiledExecutor:
             batch.train_y,
             batch.valid_x,
             batch.valid_y,
+            batch.orders,
             batch.settings,
             self.max_abs_error,
             batch.rng,
@@ -1032,18 +1080,28 @@ class CompiledExecutor:
             return float(result)
         return float(batch.entry(*args))
 
-    def evaluate(self, algorithm: Algorithm | EncodedAlgorithm) -> float:
-        """Return the tasks' fitnesses combined: their mean (summed in task order) or median."""
+    def _set_seed(self, seed: int | None) -> None:
+        value = seed_setting(self.seed if seed is None else seed)
+        for batch in self._batches:
+            batch.settings[SET_SEED] = value
+
+    def evaluate(self, algorithm: Algorithm | EncodedAlgorithm, *, seed: int | None = None) -> float:
+        """Return the tasks' fitnesses combined: their mean (summed in task order) or median.
+
+        ``seed`` replaces the executor's random-op seed for this call.
+        """
         encoded = algorithm if isinstance(algorithm, EncodedAlgorithm) else self._encode(algorithm)
         encoded.check(self.memory)
         if self._single is not None:
+            self._set_seed(seed)
             return self._run(encoded, self._single)
-        return combine_fitnesses(self.task_fitnesses(encoded), self.combine)
+        return combine_fitnesses(self.task_fitnesses(encoded, seed=seed), self.combine)
 
-    def task_fitnesses(self, algorithm: Algorithm | EncodedAlgorithm) -> np.ndarray:
-        """Return the fitness on each task, in task order."""
+    def task_fitnesses(self, algorithm: Algorithm | EncodedAlgorithm, *, seed: int | None = None) -> np.ndarray:
+        """Return the fitness on each task, in task order (``seed`` as for :meth:`evaluate`)."""
         encoded = algorithm if isinstance(algorithm, EncodedAlgorithm) else self._encode(algorithm)
         encoded.check(self.memory)
+        self._set_seed(seed)
         result = np.empty(len(self.tasks))
         for batch in self._batches:
             self._run(encoded, batch)

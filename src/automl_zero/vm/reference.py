@@ -111,6 +111,16 @@ def _max(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(a < b, b, a)
 
 
+# The original's matrix min and max are ternaries that give the second operand on a tie or a NaN;
+# its scalar and vector ones (std::min, Eigen) give the first.
+def _matrix_min(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.where(a < b, a, b)
+
+
+def _matrix_max(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.where(a > b, a, b)
+
+
 def _mean(values: np.ndarray) -> np.float64:
     return _sum(values.ravel()) / np.float64(values.size)
 
@@ -215,9 +225,9 @@ def execute(instruction: Instruction, memory: Memory, rng: SplitMix64) -> None:
     elif op == Op.MATRIX_DIVISION_OP:
         m[o] = m[a] / m[b]
     elif op == Op.MATRIX_MIN_OP:
-        m[o] = _min(m[a], m[b])
+        m[o] = _matrix_min(m[a], m[b])
     elif op == Op.MATRIX_MAX_OP:
-        m[o] = _max(m[a], m[b])
+        m[o] = _matrix_max(m[a], m[b])
     # Linear algebra.
     elif op == Op.SCALAR_VECTOR_PRODUCT_OP:
         v[o] = v[b] * s[a]
@@ -267,12 +277,13 @@ def execute(instruction: Instruction, memory: Memory, rng: SplitMix64) -> None:
         v[o, _index(d0, size)] = d1
     elif op == Op.MATRIX_CONST_SET_OP:
         m[o, _index(d0, size), _index(d1, size)] = d2
+    # Uniform ops with low > high give low and draw nothing, as the original's do.
     elif op == Op.SCALAR_UNIFORM_SET_OP:
-        s[o] = rng.uniform(d0, d1)
+        s[o] = d0 if d0 > d1 else rng.uniform(d0, d1)
     elif op == Op.VECTOR_UNIFORM_SET_OP:
-        v[o] = _fill((size,), lambda: rng.uniform(d0, d1))
+        v[o] = d0 if d0 > d1 else _fill((size,), lambda: rng.uniform(d0, d1))
     elif op == Op.MATRIX_UNIFORM_SET_OP:
-        m[o] = _fill((size, size), lambda: rng.uniform(d0, d1))
+        m[o] = d0 if d0 > d1 else _fill((size, size), lambda: rng.uniform(d0, d1))
     elif op == Op.SCALAR_GAUSSIAN_SET_OP:
         s[o] = rng.gaussian(d0, d1)
     elif op == Op.VECTOR_GAUSSIAN_SET_OP:
@@ -398,7 +409,8 @@ def evaluate_task(
 ) -> float:
     """Train ``algorithm`` on ``task`` and return its fitness (SPEC section 3).
 
-    Zero memory and run Setup once; for each epoch and training example, put
+    Zero memory and run Setup once; for each epoch and training example (in
+    the order of :meth:`Task.epoch_orders`: reshuffled after the first), put
     the features in v0 and 0 in s0, run Predict, squash s1 with a sigmoid for
     binary classification (multiclass: v2 with a softmax over the first K
     entries), stop if the error (``|y - s1|``; multiclass ``|1 - v2[y]|``) is
@@ -417,8 +429,9 @@ def evaluate_task(
         rng = SplitMix64(seed, task_index)
         _run(algorithm.setup, memory, rng)
         best = 0.0
-        for _ in range(task.num_epochs):
-            for x, y in zip(task.train_x, task.train_y, strict=True):
+        for order in task.epoch_orders():
+            for row in order:
+                x, y = task.train_x[row], task.train_y[row]
                 _set_harness(memory, task, x, None)
                 _run(algorithm.predict, memory, rng)
                 error = _training_error(task, memory, y)
@@ -444,9 +457,13 @@ def combination_code(combine: str) -> int:
 
 
 def combine_fitnesses(fitnesses: np.ndarray, combine: str = "mean") -> float:
-    """Mean (summed in task order) or median of per-task fitnesses."""
+    """Mean (summed in task order) or median of per-task fitnesses.
+
+    The median of an even number of tasks is the upper of the two middle
+    values, as the original takes it (no average of two fitnesses).
+    """
     if combination_code(combine) == 1:
-        return float(np.median(fitnesses))
+        return float(np.sort(np.asarray(fitnesses, dtype=np.float64))[len(fitnesses) // 2])
     return float(_sum(np.asarray(fitnesses, dtype=np.float64)) / np.float64(len(fitnesses)))
 
 
@@ -462,7 +479,8 @@ class ReferenceExecutor:
     max_abs_error : float
         Errors above this stop training (and zero a validation epoch).
     seed : int
-        Seeds the random ops' streams (task ``i`` gets stream ``(seed, i)``).
+        Seeds the random ops' streams (task ``i`` gets stream ``(seed, i)``);
+        :meth:`evaluate` and :meth:`task_fitnesses` take another for one call.
     combine : {"mean", "median"}
         How :meth:`evaluate` combines the tasks' fitnesses (the paper: median).
 
@@ -487,20 +505,22 @@ class ReferenceExecutor:
         self.max_abs_error = float(max_abs_error)
         self.seed = int(seed)
 
-    def task_fitnesses(self, algorithm: Algorithm | EncodedAlgorithm) -> np.ndarray:
-        """Return the fitness on each task, in task order."""
+    def task_fitnesses(self, algorithm: Algorithm | EncodedAlgorithm, *, seed: int | None = None) -> np.ndarray:
+        """Return the fitness on each task, in task order (``seed`` as for :meth:`evaluate`)."""
         if isinstance(algorithm, EncodedAlgorithm):
             algorithm = decode(algorithm)
         algorithm.validate(self.memory)
+        stream = self.seed if seed is None else int(seed)
         return np.array(
             [
-                evaluate_task(
-                    algorithm, task, self.memory, max_abs_error=self.max_abs_error, seed=self.seed, task_index=i
-                )
+                evaluate_task(algorithm, task, self.memory, max_abs_error=self.max_abs_error, seed=stream, task_index=i)
                 for i, task in enumerate(self.tasks)
             ]
         )
 
-    def evaluate(self, algorithm: Algorithm | EncodedAlgorithm) -> float:
-        """Return the tasks' fitnesses combined: their mean (summed in task order) or median."""
-        return combine_fitnesses(self.task_fitnesses(algorithm), self.combine)
+    def evaluate(self, algorithm: Algorithm | EncodedAlgorithm, *, seed: int | None = None) -> float:
+        """Return the tasks' fitnesses combined: their mean (summed in task order) or median.
+
+        ``seed`` replaces the executor's random-op seed for this call.
+        """
+        return combine_fitnesses(self.task_fitnesses(algorithm, seed=seed), self.combine)
