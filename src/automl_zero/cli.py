@@ -278,7 +278,7 @@ def _select_executor(args: argparse.Namespace, algorithm: Algorithm) -> Any:
     from automl_zero.experiment import config_task_sets, executor_for
 
     config = load_config(args.config, check_data=True)
-    return executor_for(config_task_sets(config).select, _memory_holding(algorithm, config.memory), config)
+    return executor_for(config_task_sets(config).select, _memory_holding(algorithm, config.memory), config, "select")
 
 
 def _memory_holding(algorithm: Algorithm, memory: MemorySize) -> MemorySize:

@@ -155,14 +155,20 @@ def config_task_sets(config: ExperimentConfig) -> TaskSets:
     )
 
 
-def executor_for(tasks: Sequence[Task], memory: MemorySize, config: ExperimentConfig) -> CompiledExecutor:
-    """A compiled executor over ``tasks`` with the config's error limit, seed and fitness combination."""
+def executor_for(
+    tasks: Sequence[Task], memory: MemorySize, config: ExperimentConfig, role: str = "search"
+) -> CompiledExecutor:
+    """A compiled executor over ``tasks`` with the config's error limit and seed.
+
+    T_search (``role="search"``) combines task fitnesses as the config says;
+    T_select and T_final always take the mean, as the original scores them.
+    """
     return CompiledExecutor(
         tasks,
         memory,
         max_abs_error=config.evolution.max_abs_error,
         seed=config.seed,
-        combine=config.evolution.fitness_combination,
+        combine=config.evolution.fitness_combination if role == "search" else "mean",
     )
 
 
@@ -415,14 +421,14 @@ class Experiment:
         """Select on T_select among the candidates, score on T_final, score the baselines; write the reports."""
         config = self.config
         memory = config.memory
-        select = executor_for(self.task_sets.select, memory, config)
+        select = executor_for(self.task_sets.select, memory, config, "select")
         scored = [(select.evaluate(algorithm), name, algorithm) for name, algorithm in self.candidates()]
         if not scored:
             raise RunDirectoryError(f"{str(self.run_dir)!r} has no discoveries yet: run the search first")
         # Highest T_select fitness; on a tie the newest discovery (listed first) wins.
         best_select, best_name, best = max(scored, key=lambda item: item[0])
         select_per_task = select.task_fitnesses(best)
-        final = executor_for(self.task_sets.final, memory, config).evaluate(best)
+        final = executor_for(self.task_sets.final, memory, config, "final").evaluate(best)
         search_fitness = executor_for(self.task_sets.search, memory, config).evaluate(best)
         baselines = {}
         for name in config.run.baselines:
@@ -430,8 +436,8 @@ class Experiment:
             use = memory_holding(algorithm, memory)
             baselines[name] = {
                 "search": executor_for(self.task_sets.search, use, config).evaluate(algorithm),
-                "select": executor_for(self.task_sets.select, use, config).evaluate(algorithm),
-                "final": executor_for(self.task_sets.final, use, config).evaluate(algorithm),
+                "select": executor_for(self.task_sets.select, use, config, "select").evaluate(algorithm),
+                "final": executor_for(self.task_sets.final, use, config, "final").evaluate(algorithm),
             }
         stats = self.search.stats()
         report: dict[str, Any] = {
@@ -676,7 +682,7 @@ def evaluate_algorithm(algorithm: Algorithm, config: ExperimentConfig) -> dict[s
     memory = memory_holding(algorithm, config.memory)
     sets = config_task_sets(config)
     return {
-        role: executor_for(role_tasks, memory, config).evaluate(algorithm)
+        role: executor_for(role_tasks, memory, config, role).evaluate(algorithm)
         for role, role_tasks in zip(("search", "select", "final"), sets, strict=True)
     }
 
