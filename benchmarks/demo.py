@@ -6,6 +6,12 @@ search cycle around the evaluation (tournament, copy, mutation, hashing,
 cache), measured on tasks of one example so that evaluation is nearly free.
 
 Usage: python benchmarks/demo.py --seeds 1 2 3 4 5 [--max-seconds 600] [--json]
+           [--constant-mutation scale|log_normal] [--no-charge-skipped-fingerprints]
+
+The two options measure the original's choices (see docs/RESULTS.md): how
+ALTER_PARAM changes constants, and whether a structural hash hit is charged
+the fingerprint run's training steps that it skips (the budget of an
+experiment is 2e8 training steps).
 """
 
 from __future__ import annotations
@@ -15,8 +21,9 @@ import json
 import os
 import statistics
 import time
+from dataclasses import replace
 
-from automl_zero.demo import DEMO_SPACE, run_demo
+from automl_zero.demo import DEMO_CONFIG, DEMO_SPACE, run_demo
 from automl_zero.search.evolution import EvolutionConfig, RegularizedEvolution
 from automl_zero.tasks import linear_regression_tasks
 
@@ -36,14 +43,23 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
     parser.add_argument("--max-seconds", type=float, default=600.0, help="per seed (default 600)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    parser.add_argument("--constant-mutation", choices=("scale", "log_normal"), default=DEMO_SPACE.constant_mutation)
+    parser.add_argument(
+        "--no-charge-skipped-fingerprints",
+        dest="charge",
+        action="store_false",
+        help="count only the training steps that ran (a structural hash hit costs none)",
+    )
     args = parser.parse_args()
+    space = replace(DEMO_SPACE, constant_mutation=args.constant_mutation)
+    config = replace(DEMO_CONFIG, charge_skipped_fingerprints=args.charge)
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
 
     run_demo(seed=0, max_seconds=1.0)  # compile outside the timings
     rows = []
     for seed in args.seeds:
-        result = run_demo(seed=seed, max_seconds=args.max_seconds)
+        result = run_demo(seed=seed, max_seconds=args.max_seconds, config=config, space=space)
         rows.append(
             {
                 "seed": seed,
@@ -75,6 +91,9 @@ def main() -> None:
         "median_fec_hit_rate": statistics.median(r["fec_hit_rate"] for r in rows),
         "successes": len(successes),
         "runs": len(rows),
+        "experiments": sum(r["experiments"] for r in rows),
+        "constant_mutation": args.constant_mutation,
+        "charge_skipped_fingerprints": args.charge,
         "cycle_overhead_us_per_child": round(overhead, 3),
         "per_seed": rows,
     }

@@ -69,6 +69,7 @@ def run_demo(
     *,
     max_train_steps: int = MAX_TRAIN_STEPS,
     config: EvolutionConfig = DEMO_CONFIG,
+    space: SearchSpace = DEMO_SPACE,
 ) -> DemoResult:
     """Run the demo until success or until ``max_seconds`` have passed.
 
@@ -85,6 +86,9 @@ def run_demo(
         Training steps per experiment (2e8 in the original).
     config : EvolutionConfig
         The evolution settings; the seed is replaced per experiment.
+    space : SearchSpace
+        The search space (the demo's by default), e.g. with another
+        ``constant_mutation``; its memory must be the demo's.
 
     Returns
     -------
@@ -105,7 +109,7 @@ def run_demo(
         experiment += 1
         tasks = linear_regression_tasks(10, 4, 100, 100, seed=(_SEARCH, seed, experiment))
         run_config = replace(config, seed=seed * 1_000_003 + experiment)
-        search = RegularizedEvolution(DEMO_SPACE, tasks, run_config)
+        search = RegularizedEvolution(space, tasks, run_config)
         experiment_start = time.perf_counter()
         timed_out = False
         while search.train_steps < max_train_steps:
