@@ -284,8 +284,9 @@ def test_islands_in_local_processes_make_one_resumable_run(tmp_path: Path, capsy
     config_file.write_text(dump_config(config_from_dict(data)))
     whole = tmp_path / "whole"
     assert main(["run", str(config_file), "--out", str(whole), "--workers", "2"]) == 0
-    assert "2 islands (local workers), migration every 1,000" in capsys.readouterr().out
-    # Half of the run, then resumed: the same discoveries and the same state as the run that never stopped.
+    assert "2 islands on 2 local workers, migration every 1,000" in capsys.readouterr().out
+    # Half of the run, then resumed on one worker: the same discoveries and the same state as the run that never
+    # stopped (W fixes the result, not the number of workers).
     config = load_config(whole / "config.yaml")
     assert config.islands.workers == 2
     with Experiment.create(dataclasses.replace(config, budget=BudgetConfig(max_individuals=4000)), tmp_path / "p") as e:
@@ -294,7 +295,8 @@ def test_islands_in_local_processes_make_one_resumable_run(tmp_path: Path, capsy
         e.run()
         assert e.search.individuals == 4000 and e.search.state["islands/migrations"][0] == 0
         assert len(e.search.state["islands/pending_island"]) == 6  # taken at 1,000 per island, arrive at 2,000
-    with Experiment.open(tmp_path / "p", max_individuals=8000) as resumed:
+    with Experiment.open(tmp_path / "p", workers=1, max_individuals=8000) as resumed:
+        assert resumed.search.num_workers == 1 and resumed.config.islands.count == 2
         resumed.run()
         assert timeline(tmp_path / "p") == timeline(whole)
         with Experiment.open(whole) as reference:

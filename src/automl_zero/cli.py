@@ -130,11 +130,11 @@ def _search_in(experiment: Any) -> int:
 
     config = experiment.config
     print(f"run directory: {experiment.run_dir}", flush=True)
-    islands = experiment.search.num_islands
+    islands, workers = experiment.search.num_islands, experiment.search.num_workers
     if islands > 1:
         print(
-            f"{islands} islands ({config.islands.backend} workers), migration every "
-            f"{config.islands.migration_interval:,} individuals per island",
+            f"{islands} islands on {workers} {config.islands.backend} worker{'s' if workers > 1 else ''}, "
+            f"migration every {config.islands.migration_interval:,} individuals per island",
             flush=True,
         )
     for role, tasks in zip(("search", "select", "final"), experiment.task_sets, strict=True):
@@ -174,13 +174,8 @@ def _run(args: argparse.Namespace) -> int:
             max_individuals=args.max_individuals if args.max_individuals is not None else budget.max_individuals,
         )
     islands = config.islands
-    if args.workers is not None or args.backend is not None or args.address is not None:
-        islands = replace(
-            islands,
-            workers=args.workers if args.workers is not None else islands.workers,
-            backend=args.backend if args.backend is not None else islands.backend,
-            address=args.address if args.address is not None else islands.address,
-        )
+    placement = {"count": args.islands, "workers": args.workers, "backend": args.backend, "address": args.address}
+    islands = replace(islands, **{name: value for name, value in placement.items() if value is not None})
     config = replace(config, seed=args.seed if args.seed is not None else config.seed, budget=budget, islands=islands)
     out = Path(args.out) if args.out else _default_out(args.config, config.seed)
     return _search(Experiment.create(config, out), args)
@@ -189,7 +184,15 @@ def _run(args: argparse.Namespace) -> int:
 def _resume(args: argparse.Namespace) -> int:
     from automl_zero.experiment import Experiment
 
-    experiment = Experiment.open(args.run_dir, max_seconds=args.max_seconds, max_individuals=args.max_individuals)
+    experiment = Experiment.open(
+        args.run_dir,
+        workers=args.workers,
+        backend=args.backend,
+        address=args.address,
+        resume=True,
+        max_seconds=args.max_seconds,
+        max_individuals=args.max_individuals,
+    )
     return _search(experiment, args)
 
 
@@ -396,6 +399,16 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _placement_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workers",
+        type=_positive(int),
+        help="workers hosting the islands, any number (default: islands.workers; null = every core or Ray CPU)",
+    )
+    parser.add_argument("--backend", choices=BACKENDS, help="local processes (default) or Ray actors")
+    parser.add_argument("--address", help="Ray cluster address (with --backend ray); default: start Ray here")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the command-line parser."""
     parser = argparse.ArgumentParser(
@@ -436,10 +449,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-seconds", type=_positive(float), help="override budget.max_seconds (search seconds)")
     run.add_argument("--max-individuals", type=_positive(int), help="override budget.max_individuals")
     run.add_argument(
-        "--workers", type=_positive(int), help="islands, one worker each (default: islands.workers; null = every core)"
+        "--islands", type=_positive(int), help="W, the number of islands, which fixes the result (default: --workers)"
     )
-    run.add_argument("--backend", choices=BACKENDS, help="local processes (default) or Ray actors")
-    run.add_argument("--address", help="Ray cluster address (with --backend ray); default: start Ray here")
+    _placement_arguments(run)
     run.set_defaults(handler=_run)
 
     resume = commands.add_parser(
@@ -451,6 +463,7 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("run_dir", help="a run directory written by `automl-zero run`")
     resume.add_argument("--max-seconds", type=_positive(float), help="new total budget in search seconds")
     resume.add_argument("--max-individuals", type=_positive(int), help="new total budget in individuals")
+    _placement_arguments(resume)
     resume.set_defaults(handler=_resume)
 
     show = commands.add_parser(

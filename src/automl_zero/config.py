@@ -928,14 +928,22 @@ _DOCS: dict[tuple[type, str], str] = {
     (ExperimentConfig, "islands"): (
         "The island model: W populations in parallel workers exchanging individuals (migration)."
     ),
+    (IslandsConfig, "count"): (
+        "W, the number of islands: the result is deterministic given the seed and W, however many workers run "
+        "them. null: as many as workers. A run writes it into its config.yaml."
+    ),
     (IslandsConfig, "workers"): (
-        "W, islands (one worker process or Ray actor each); null: every core. The result is deterministic "
-        "given the seed and W."
+        "Workers hosting the islands (local processes or Ray actors, a core each), at most W; resume --workers "
+        "changes it. null: every core, or every CPU of the Ray cluster (growing as nodes join)."
     ),
     (IslandsConfig, "migration_interval"): "Individuals per island between migrations; 0: no migration.",
     (IslandsConfig, "migrants"): "How many of its fittest an island sends to a random other island each time.",
     (IslandsConfig, "backend"): "local (processes on this machine) or ray (pip install 'automl-zero[ray]').",
     (IslandsConfig, "address"): "Ray cluster address ('auto', 'ray://head:10001'); null starts Ray here.",
+    (IslandsConfig, "round_timeout_s"): (
+        "Seconds a worker may take over a round before it counts as lost (its islands continue on the other "
+        "workers), > 0. null: 30, or ten times the worker's slowest round so far if longer."
+    ),
 }
 
 

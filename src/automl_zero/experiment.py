@@ -195,12 +195,18 @@ class Experiment:
         if config.initial_algorithm is not None:
             initial = parse(Path(config.initial_algorithm).read_text())
         evolution = dataclasses.replace(config.evolution, seed=config.seed)
+        pool = None
+        if config.islands.backend == "ray":
+            from automl_zero.search.ray_backend import RayPool
+
+            pool = RayPool(config.islands.address, log_dir=self.run_dir)  # Ray's logs: ray.log here
         self.search = IslandModel(
             config.search_space,
             [self.task_sets.search, *self.task_sets.island_search],
             evolution,
             config.islands,
             initial,
+            pool,
         )
         self.snapshot = Snapshot()
         checkpoint = self.run_dir / "checkpoint.npz"
@@ -211,6 +217,8 @@ class Experiment:
             except ValueError as error:
                 self.search.close()
                 raise RunDirectoryError(f"{str(checkpoint)!r}: {error}") from error
+            del state
+            self.search.keep_snapshots_in(checkpoint)  # a lost worker's islands restart from the file
         individuals = self.search.individuals
         # Rows written after the last checkpoint belong to a session that was lost; drop them.
         _truncate_csv(self.run_dir / "progress.csv", lambda row: int(row["individuals"]) <= individuals)
@@ -234,22 +242,58 @@ class Experiment:
         if config.islands.backend == "ray":
             from automl_zero.search.ray_backend import require
 
-            require(config.islands.address, config.islands.num_workers)
+            require()
+        # W fixes the results: written down, so that a resume on another number of workers keeps it.
+        islands = dataclasses.replace(config.islands, count=config.islands.num_islands)
+        config = dataclasses.replace(config, islands=islands)
         path.mkdir(parents=True, exist_ok=True)
         (path / "discoveries").mkdir(exist_ok=True)
         _atomic_write_text(path / "config.yaml", dump_config(config))
         return cls(config, path, sets)
 
     @classmethod
-    def open(cls, run_dir: str | os.PathLike[str], **budget: Any) -> Experiment:
-        """Reopen a run directory to resume it; ``budget`` overrides ``max_seconds`` / ``max_individuals``."""
+    def open(
+        cls,
+        run_dir: str | os.PathLike[str],
+        *,
+        workers: int | None = None,
+        backend: str | None = None,
+        address: str | None = None,
+        resume: bool = False,
+        **budget: Any,
+    ) -> Experiment:
+        """Reopen a run directory to resume it.
+
+        ``budget`` overrides ``max_seconds`` / ``max_individuals``; ``workers``,
+        ``backend`` and ``address`` where the islands run (any number of
+        workers: W stays the run's). With ``resume``, a finished run that has
+        its report raises :class:`RunDirectoryError` (there is no budget left).
+        """
         path = Path(run_dir)
+        if not path.exists():
+            raise RunDirectoryError(f"{str(path)!r} does not exist")
         if not (path / "config.yaml").is_file():
             raise RunDirectoryError(f"{str(path)!r} is not a run directory: it has no config.yaml")
         config = load_config(path / "config.yaml")
+        changed = False
         if any(value is not None for value in budget.values()):
             changes = {k: v for k, v in budget.items() if v is not None}
             config = dataclasses.replace(config, budget=dataclasses.replace(config.budget, **changes))
+            changed = True
+        placement: dict[str, Any] = {"workers": workers, "backend": backend, "address": address}
+        islands = config.islands
+        if islands.count is None and (path / "checkpoint.npz").exists():  # a run from before islands.count
+            islands = dataclasses.replace(islands, count=_checkpoint_progress(path / "checkpoint.npz")[0])
+        islands = dataclasses.replace(islands, **{k: v for k, v in placement.items() if v is not None})
+        if islands != config.islands:
+            config, changed = dataclasses.replace(config, islands=islands), True
+        if resume:
+            _check_budget_left(path, config)
+        if islands.backend == "ray":
+            from automl_zero.search.ray_backend import require
+
+            require()
+        if changed:
             _atomic_write_text(path / "config.yaml", dump_config(config))
         return cls(config, path)
 
@@ -258,10 +302,7 @@ class Experiment:
     @property
     def finished(self) -> bool:
         """Whether the budget is spent (the report can be written)."""
-        budget = self.config.budget
-        return (budget.max_individuals is not None and self.search.individuals >= budget.max_individuals) or (
-            budget.max_seconds is not None and self.snapshot.seconds >= budget.max_seconds
-        )
+        return _spent(self.config, self.search.individuals, self.snapshot.seconds)
 
     def warm_up(self) -> None:
         """Compile (or load from Numba's cache) the search for these task shapes in every worker, outside the clock."""
@@ -376,6 +417,8 @@ class Experiment:
                         break
                     self.checkpoint()
                     last_checkpoint = self.snapshot.seconds
+                    search.rebalance()  # workers that joined take islands over, from the checkpoint just taken
+                    self._messages(on_message)
                     continue
                 before = self.snapshot.seconds
                 self._complete_round(start, on_message)
@@ -402,12 +445,21 @@ class Experiment:
         """Take in the oldest round in flight and record the discoveries it brought."""
         self.search.complete()
         self.snapshot.seconds = time.perf_counter() - start
+        self._messages(on_message)
         discoveries = self.search.discoveries
         while discoveries:
             individual, fitness, algorithm = discoveries.popleft()
             self._record_discovery(individual, fitness, algorithm)
             if on_message is not None:
                 on_message(f"new best {fitness:.6f} at individual {individual:,} ({self.snapshot.seconds:.1f} s)")
+
+    def _messages(self, on_message: Callable[[str], None] | None) -> None:
+        """Pass on what happened to the workers (lost, joined, islands moved)."""
+        messages = self.search.messages
+        while messages:
+            text = messages.popleft()
+            if on_message is not None:
+                on_message(text)
 
     # -- selection and the report -----------------------------------------------------------------
 
@@ -576,6 +628,44 @@ def _selection_lines(report: Mapping[str, Any]) -> list[str]:
             else "."
         )
     return [line]
+
+
+def _spent(config: ExperimentConfig, individuals: int, seconds: float) -> bool:
+    budget = config.budget
+    return (budget.max_individuals is not None and individuals >= budget.max_individuals) or (
+        budget.max_seconds is not None and seconds >= budget.max_seconds
+    )
+
+
+def _checkpoint_progress(path: Path) -> tuple[int, int, float]:
+    """W, individuals (all islands) and search seconds of a checkpoint, without reading its islands' states."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            islands = sum(name.startswith("island") and name.endswith("/counters") for name in data.files)
+            per_island = int(data["islands/per_island"][0])
+            seconds = float(json.loads(str(data["__meta__"]))["seconds"])
+    except (OSError, ValueError, KeyError) as error:
+        raise RunDirectoryError(f"checkpoint {str(path)!r} cannot be read: {error}") from error
+    return islands, per_island * islands, seconds
+
+
+def _check_budget_left(path: Path, config: ExperimentConfig) -> None:
+    """Raise :class:`RunDirectoryError` when a run is finished, its report written, and no budget is left."""
+    checkpoint = path / "checkpoint.npz"
+    if not (checkpoint.exists() and (path / "report.json").exists()):
+        return
+    _, individuals, seconds = _checkpoint_progress(checkpoint)
+    if _spent(config, individuals, seconds):
+        budget = config.budget
+        limits = [
+            f"max_individuals {budget.max_individuals:,}" if budget.max_individuals is not None else "",
+            f"max_seconds {budget.max_seconds:g}" if budget.max_seconds is not None else "",
+        ]
+        raise RunDirectoryError(
+            f"{str(path)!r} is finished: no budget left ({individuals:,} individuals in {seconds:.1f} s; "
+            f"{' and '.join(limit for limit in limits if limit)}). Give a larger --max-individuals or "
+            f"--max-seconds to continue it; its report: automl-zero show {path}"
+        )
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pytest
 
 from automl_zero.search.evolution import EvolutionConfig, RegularizedEvolution, _from_layout
-from automl_zero.search.islands import IslandModel, IslandsConfig, IslandWorker, WorkerError, _InProcess
+from automl_zero.search.islands import (
+    IslandModel,
+    IslandsConfig,
+    IslandWorker,
+    LocalPool,
+    WorkerHandle,
+    WorkerLost,
+    _InProcess,
+)
 from automl_zero.search.space import SearchSpace
 from automl_zero.tasks import linear_regression_tasks
 from automl_zero.vm.compiled import CompiledExecutor
@@ -20,13 +29,58 @@ TASKS = linear_regression_tasks(4, 4, 20, 20, seed=3)
 CONFIG = EvolutionConfig(population_size=50, tournament_size=5, seed=7)
 
 
-def in_process(index: int, args: tuple[Any, ...]) -> _InProcess:
-    return _InProcess(IslandWorker(*args))
+class Doomed(_InProcess):
+    """A worker in this process that is lost (as if it died) at its ``fate``-th message."""
+
+    def __init__(self, name: str, fate: int | None) -> None:
+        super().__init__()
+        self.name, self.fate, self.messages = name, fate, 0
+
+    def receive(self, timeout: float) -> list[Any]:
+        self.messages += 1
+        if self.fate is not None and self.messages >= self.fate:
+            raise WorkerLost("killed by the test")
+        return super().receive(timeout)
 
 
-def model(workers: int, *, local: bool = False, interval: int = 1000, migrants: int = 3) -> IslandModel:
-    islands = IslandsConfig(workers=workers, migration_interval=interval, migrants=migrants)
-    return IslandModel(SPACE, [TASKS], CONFIG, islands, make_handle=None if local else in_process)
+class Pool(LocalPool):
+    """Workers in this process, any number of them; ``fates[i]``: when worker i is lost; ``joining``: added later."""
+
+    def __init__(self, fates: Sequence[int | None] = (), joining: int = 0) -> None:
+        super().__init__()
+        self.fates, self.joining, self.made = list(fates), joining, 0
+
+    def _worker(self, fate: int | None = None) -> Doomed:
+        self.made += 1
+        return Doomed(f"worker {self.made - 1}", fate)
+
+    def start(self, num_islands: int, workers: int | None) -> list[WorkerHandle]:
+        return [self._worker(fate) for fate in self.fates]
+
+    def replace(self) -> WorkerHandle:
+        return self._worker()
+
+    def grow(self, current: int) -> list[WorkerHandle]:
+        made, self.joining = [self._worker() for _ in range(self.joining)], 0
+        return list(made)
+
+
+def model(
+    islands: int,
+    *,
+    workers: int = 1,
+    interval: int = 1000,
+    migrants: int = 3,
+    pool: LocalPool | None = None,
+) -> IslandModel:
+    """W=``islands``; in this process unless ``workers`` > 1 (local processes) or a pool is given."""
+    setting = IslandsConfig(count=islands, workers=workers, migration_interval=interval, migrants=migrants)
+    return IslandModel(SPACE, [TASKS], CONFIG, setting, pool=pool)
+
+
+def hosted(m: IslandModel) -> dict[int, IslandWorker]:
+    """Every island of a model whose workers run in this process."""
+    return {k: w for slot in m._slots for k, w in slot.handle.host.islands.items()}  # type: ignore[attr-defined]
 
 
 def run(m: IslandModel, rounds: int, per_island: int = 500) -> dict[str, np.ndarray]:
@@ -50,14 +104,15 @@ def test_one_island_is_plain_regularized_evolution() -> None:
 def test_migrants_taken_at_one_migration_replace_the_oldest_at_the_next() -> None:
     m = model(2, interval=1000)
     run(m, 2)  # 1,000 individuals per island: the next round starts with a migration
-    sources = [IslandWorker.emigrants(h.worker, 3) for h in m.handles]  # type: ignore[attr-defined]
+    islands = hosted(m)
+    sources = [islands[k].emigrants(3) for k in range(2)]
     run(m, 2)  # they leave now and travel while the islands search
     assert m.state["islands/migrations"][0] == 0 and len(m.state["islands/pending_island"]) == 6
-    before = [h.worker.search.state["pop_birth"].copy() for h in m.handles]  # type: ignore[attr-defined]
+    before = [islands[k].search.state["pop_birth"].copy() for k in range(2)]
     m._migrate()  # 2,000: they arrive (in this process, at once)
     assert m.state["islands/migrations"][0] == 1
-    for k, handle in enumerate(m.handles):
-        search = handle.worker.search  # type: ignore[attr-defined]
+    for k in range(2):
+        search = islands[k].search
         newest = np.flatnonzero(search.state["pop_birth"] == search.individuals)
         assert len(newest) == 3  # three migrants arrived, each born now
         assert set(np.flatnonzero(before[k] != search.state["pop_birth"])) == set(newest)
@@ -94,66 +149,94 @@ def test_a_restored_model_continues_exactly() -> None:
     run(second, 3)
     for name, array in whole.state.items():
         assert np.array_equal(second.state[name], array), name
-    with pytest.raises(ValueError, match="same number of workers"):
+    with pytest.raises(ValueError, match="W is fixed"):
         model(3).load_state_dict(saved)
 
 
-@pytest.mark.slow
-def test_local_processes_give_the_in_process_result() -> None:
-    with model(2, local=True) as processes:
-        pids = [h.process.pid for h in processes.handles]  # type: ignore[attr-defined]
-        assert os.getpid() not in pids and len(set(pids)) == 2
-        state = run(processes, 4)
-    reference = run(model(2), 4)
+def assert_same(state: dict[str, np.ndarray], reference: dict[str, np.ndarray]) -> None:
+    assert state.keys() == reference.keys()
     for name, array in reference.items():
         assert np.array_equal(state[name], array), name
 
 
-@pytest.mark.slow
-def test_a_dead_local_worker_is_reported() -> None:
-    with model(2, local=True) as m:
-        m.step(10)
-        os.kill(m.handles[1].process.pid, signal.SIGKILL)  # type: ignore[attr-defined]
-        with pytest.raises(WorkerError, match="island 1"):
-            m.step(10)
+def test_placement_does_not_change_the_result() -> None:
+    reference = run(model(3), 8)  # migrations at 1,000, 2,000 and 3,000 individuals per island
+    assert reference["islands/migrations"][0] == 2
+    spread = model(3, pool=Pool([None, None]))
+    assert spread.placement() == [[0, 2], [1]]
+    assert_same(run(spread, 8), reference)
+
+
+def test_lost_workers_cost_no_result() -> None:
+    reference = run(model(3), 8)
+    # Worker 1 is lost at its 8th message, after a snapshot (the state taken after 3 rounds): its island is
+    # rebuilt on worker 0 from the snapshot and repeats the calls made since.
+    m = model(3, pool=Pool([None, 8]))
+    run(m, 3)
+    state = run(m, 5)
+    assert m.lost_workers == 1 and m.num_workers == 1 and m.placement() == [[0, 1, 2]]
+    (message,) = m.messages
+    assert message.startswith("lost worker 1, pid") and "killed by the test. Continuing island 1 on worker 0" in message
+    assert message.endswith("from their state at 1,500 individuals per island")
+    assert_same(state, reference)
+    # Every worker lost, before any snapshot: a new one rebuilds the islands from the start.
+    alone = model(3, pool=Pool([4]))
+    assert_same(run(alone, 8), reference)
+    assert alone.lost_workers == 1 and alone.placement() == [[0, 1, 2]]
+    assert "from their state at 0 individuals per island" in alone.messages[0]
+
+
+def test_workers_that_join_take_islands_over() -> None:
+    reference = run(model(3), 8)
+    pool = Pool([None], joining=2)
+    m = model(3, pool=pool)
+    run(m, 3)
+    m.rebalance()
+    assert m.placement() == [[0], [1], [2]]
+    assert list(m.messages) == [
+        "worker 1 joined",
+        "worker 2 joined",
+        "island 1 moved to worker 1",
+        "island 2 moved to worker 2",
+    ]
+    assert_same(run(m, 5), reference)
+
+
+def test_snapshots_can_stay_in_the_checkpoint_file(tmp_path: Any) -> None:
+    reference = run(model(3), 8)
+    m = model(3, pool=Pool([None, 5]))
+    saved = run(m, 3)
+    np.savez(tmp_path / "checkpoint.npz", **saved)  # type: ignore[arg-type]
+    m.keep_snapshots_in(tmp_path / "checkpoint.npz")
+    assert_same(run(m, 5), reference)
+    assert m.lost_workers == 1
 
 
 @pytest.mark.slow
-def test_ray_gives_the_local_result_and_survives_a_killed_worker() -> None:
-    ray = pytest.importorskip("ray")
-    from automl_zero.search.ray_backend import connect, ray_handles
-
-    connect(None, 2)
-    try:
-        islands = IslandsConfig(workers=2, migration_interval=1000, migrants=3, backend="ray")
-        with IslandModel(SPACE, [TASKS], CONFIG, islands, make_handle=ray_handles(None, 2)) as on_ray:
-            state = run(on_ray, 4)
-            reference = run(model(2), 4)
-            for name, array in reference.items():
-                assert np.array_equal(state[name], array), name
-            # Kill one actor's process: Ray restarts it, it reloads the last state and the run goes on.
-            on_ray.handles[1].send("ping")
-            os.kill(on_ray.handles[1].receive(), signal.SIGKILL)
-            run(on_ray, 2)
-            assert on_ray.handles[1].restarts == 1  # type: ignore[attr-defined]
-            assert on_ray.individuals == 6000
-        with pytest.raises(ValueError, match="3 islands need 3 CPUs"):
-            ray_handles(None, 3)  # Ray runs here with 2 CPUs
-    finally:
-        ray.shutdown()
+def test_local_processes_give_the_in_process_result_and_a_killed_one_costs_nothing() -> None:
+    reference = run(model(3), 8)
+    with model(3, workers=2) as processes:
+        pids = [slot.handle.process.pid for slot in processes._slots]  # type: ignore[attr-defined]
+        assert os.getpid() not in pids and len(set(pids)) == 2
+        run(processes, 4)
+        os.kill(pids[1], signal.SIGKILL)
+        state = run(processes, 4)
+        assert processes.lost_workers == 1 and processes.placement() == [[0, 1, 2]]
+        assert "exit code -9" in processes.messages[0]
+    assert_same(state, reference)
 
 
 def test_islands_search_their_own_task_sets_and_score_migrants_on_them() -> None:
     other = linear_regression_tasks(2, 4, 20, 20, seed=99)
-    islands = IslandsConfig(workers=3, migration_interval=10**9, migrants=2)
-    m = IslandModel(SPACE, [TASKS, other], CONFIG, islands, make_handle=in_process)
-    assert [h.worker.search.tasks for h in m.handles] == [TASKS, other, TASKS]  # type: ignore[attr-defined]
+    islands = IslandsConfig(count=3, workers=1, migration_interval=10**9, migrants=2)
+    m = IslandModel(SPACE, [TASKS, other], CONFIG, islands)
+    assert [hosted(m)[k].search.tasks for k in range(3)] == [TASKS, other, TASKS]
     run(m, 2)
     m._migrate()  # they leave
     m.drain()
     m._migrate()  # they arrive
-    for handle in m.handles:
-        search = handle.worker.search  # type: ignore[attr-defined]
+    for island in hosted(m).values():
+        search = island.search
         for slot in np.flatnonzero(search.state["pop_birth"] == search.individuals):
             algorithm = _from_layout(
                 search.state["pop_i"][slot], search.state["pop_f"][slot], search.state["pop_sizes"][slot]
@@ -165,6 +248,13 @@ def test_islands_search_their_own_task_sets_and_score_migrants_on_them() -> None
 def test_bad_islands_configs() -> None:
     with pytest.raises(ValueError, match="workers"):
         IslandsConfig(workers=0)
+    with pytest.raises(ValueError, match="count"):
+        IslandsConfig(count=0)
+    with pytest.raises(ValueError, match="round_timeout_s"):
+        IslandsConfig(round_timeout_s=0)
+    assert IslandsConfig(workers=4).num_islands == 4  # W follows the workers unless count fixes it
+    assert (IslandsConfig(count=64, workers=2).num_islands, IslandsConfig(count=64, workers=2).num_workers) == (64, 2)
+    assert IslandsConfig(count=2, workers=8).num_workers == 2  # at most one worker per island
     with pytest.raises(ValueError, match="backend"):
         IslandsConfig(backend="slurm")
-    assert IslandsConfig().num_workers == max(1, os.cpu_count() or 1)
+    assert IslandsConfig().num_workers == IslandsConfig().num_islands == max(1, os.cpu_count() or 1)

@@ -1,22 +1,29 @@
 """The island model: W populations evolving side by side, exchanging individuals (migration).
 
-Each island runs regularized evolution on its own population (and possibly
-its own task set) in its own worker: this process (one island), local
-processes (the default for several), or Ray actors (a cluster). The
-coordinator here advances all islands in rounds of the same number of
-individuals each, keeping a few rounds in flight so that workers never wait
-for it. At every multiple of ``migration_interval`` individuals per island,
-each island sends copies of its ``migrants`` fittest individuals to another
-island drawn at random; they arrive at the next multiple, where they are
-re-evaluated on that island's tasks and replace the oldest individuals, as
+Islands are the unit of state, workers the unit of compute. A worker (this
+process, a local process, or a Ray actor) hosts one or more islands; W, the
+number of islands, fixes the results, and the number of workers only how fast
+they come. The coordinator here advances all islands in rounds of the same
+number of individuals each, keeping a few rounds in flight so that workers
+never wait for it. At every multiple of ``migration_interval`` individuals per
+island, each island sends copies of its ``migrants`` fittest individuals to
+another island drawn at random; they arrive at the next multiple, where they
+are re-evaluated on that island's tasks and replace the oldest individuals, as
 the newest.
 
 Determinism: every island runs the same rounds, migrants leave and arrive at
 fixed individual counts, and the destinations come from the coordinator's
-seeded generator, so a run is a function of the seed, the number of islands
-W and the round size, whatever the backend and the machine's speed. What
+seeded generator, so a run is a function of the seed, W and the round size,
+whatever the backend, the number of workers and the machine's speed. What
 differs with W is the search itself (W populations of P, each with its own
 seed).
+
+Losing a worker: an island is a function of its state at the last snapshot
+(the last checkpoint, or the start) and of the calls made to it since, which
+the coordinator keeps. A worker that dies, or misses its deadline, is dropped;
+its islands are rebuilt on the remaining workers from their snapshots and the
+calls since are repeated, so the run goes on to exactly the result it would
+have had, having lost only the time to redo that work.
 """
 
 from __future__ import annotations
@@ -25,10 +32,12 @@ import contextlib
 import dataclasses
 import multiprocessing
 import os
+import socket
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -41,6 +50,18 @@ from automl_zero.vm.encode import decode
 
 BACKENDS = ("local", "ray")
 
+#: A worker's answer to a message that builds islands (and compiles or loads their code) may take this long.
+START_TIMEOUT_S = 600.0
+#: The default deadline of a round: this many seconds, or ten times the slowest round the worker has taken.
+MIN_ROUND_TIMEOUT_S = 30.0
+#: Rounds held back and sent to a busy worker in one message (fewer, larger messages; a Ray call costs ~1 ms).
+BATCH = 4
+#: Calls that change an island's state: repeated, after its snapshot, when the island moves to another worker.
+_MUTATING = frozenset({"step", "immigrate", "load"})
+
+#: One call of a message: (island, method, arguments).
+Call = tuple[int, str, tuple[Any, ...]]
+
 
 @dataclass(frozen=True)
 class IslandsConfig:
@@ -48,9 +69,11 @@ class IslandsConfig:
 
     Parameters
     ----------
+    count : int or None
+        W, the number of islands; it fixes the results. None: ``workers`` (every core when that is None too).
     workers : int or None
-        W, the number of islands (one worker each). None: every core
-        (``os.cpu_count()``).
+        Workers hosting the islands (local processes or Ray actors, one core each), at most W. None: every
+        core (local) or every CPU of the Ray cluster, growing as nodes join.
     migration_interval : int
         Individuals per island between migrations; 0 turns migration off.
     migrants : int
@@ -60,27 +83,45 @@ class IslandsConfig:
     address : str, optional
         Ray: the cluster to join (e.g. ``"auto"`` or ``"ray://head:10001"``);
         None starts Ray on this machine.
+    round_timeout_s : float or None
+        How long a worker may take over a round before it counts as lost. None:
+        :data:`MIN_ROUND_TIMEOUT_S` or ten times its slowest round so far, whichever is longer.
 
     """
 
+    count: int | None = None
     workers: int | None = None
     migration_interval: int = 50_000
     migrants: int = 5
     backend: str = "local"
     address: str | None = None
+    round_timeout_s: float | None = None
 
     def __post_init__(self) -> None:
-        if self.workers is not None and (isinstance(self.workers, bool) or self.workers < 1):
-            raise ValueError(f"workers must be a positive integer or null (every core), got {self.workers!r}")
+        for name in ("count", "workers"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or value < 1):
+                raise ValueError(f"{name} must be a positive integer or null, got {value!r}")
         if self.migration_interval < 0 or self.migrants < 0:
             raise ValueError("migration_interval and migrants must be >= 0")
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
+        if self.round_timeout_s is not None and not self.round_timeout_s > 0:
+            raise ValueError(f"round_timeout_s must be > 0 or null, got {self.round_timeout_s!r}")
+
+    @property
+    def num_islands(self) -> int:
+        """W: ``count``, else ``workers``, else the number of cores."""
+        return self.count or self.workers or _cores()
 
     @property
     def num_workers(self) -> int:
-        """W, with None resolved to the number of cores."""
-        return self.workers if self.workers is not None else max(1, os.cpu_count() or 1)
+        """Local workers: ``workers`` (every core when None), at most one per island."""
+        return min(self.num_islands, self.workers or _cores())
+
+
+def _cores() -> int:
+    return max(1, os.cpu_count() or 1)
 
 
 def island_seed(seed: int, island: int) -> int:
@@ -110,15 +151,17 @@ class IslandWorker:
         initial_algorithm: Algorithm | None = None,
     ) -> None:
         self.search = RegularizedEvolution(space, tasks, config, initial_algorithm)
-        self._args = (space, list(tasks), config, initial_algorithm)
+        self._initial = initial_algorithm
         self.busy_seconds = 0.0  # in step: the rest of a worker's time is waiting and talking
         self._reported_best = -np.inf
 
     def warm_up(self) -> None:
-        """Compile or load the search's compiled code for these tasks (outside any clock)."""
-        space, tasks, config, initial = self._args
-        tiny = dataclasses.replace(config, population_size=2, tournament_size=1)
-        RegularizedEvolution(space, tasks, tiny, initial).step(3)
+        """Compile or load the compiled code of the search and of migration for these tasks."""
+        search = self.search
+        tiny = dataclasses.replace(search.config, population_size=2, tournament_size=1)
+        evolution = RegularizedEvolution(search.space, search.tasks, tiny, self._initial)
+        evolution.step(3)
+        evolution.immigrate(evolution.emigrants(1))  # scores a migrant: the executor migration uses
 
     def step(self, count: int) -> dict[str, Any]:
         """Run ``count`` more individuals; return the island's stats.
@@ -136,10 +179,6 @@ class IslandWorker:
             self._reported_best = self.search.best_fitness
             out["best"] = self.best()
         return out
-
-    def steps(self, counts: Sequence[int]) -> list[dict[str, Any]]:
-        """Several rounds in one call (:meth:`step` for each): fewer, larger messages for Ray."""
-        return [self.step(count) for count in counts]
 
     def stats(self) -> dict[str, float]:
         """The island's stats, as :meth:`step` returns them."""
@@ -178,86 +217,223 @@ class IslandWorker:
         return os.getpid()
 
 
-class _Handle(Protocol):
-    def send(self, method: str, *args: Any) -> None: ...
-    def receive(self) -> Any: ...
-    def close(self) -> None: ...
+class IslandHost:
+    """A worker: the islands it hosts, and the coordinator's calls on them, run in order."""
+
+    def __init__(self) -> None:
+        self.islands: dict[int, IslandWorker] = {}
+
+    def run(self, calls: Sequence[Call]) -> list[Any]:
+        """Run each ``(island, method, args)`` in order; return their results.
+
+        ``add`` and ``drop`` build and remove islands; any other method is
+        :class:`IslandWorker`'s.
+        """
+        out: list[Any] = []
+        for island, method, args in calls:
+            try:
+                if method == "add":
+                    out.append(self.add(island, *args))
+                elif method == "drop":
+                    del self.islands[island]
+                    out.append(None)
+                else:
+                    out.append(getattr(self.islands[island], method)(*args))
+            except Exception as error:
+                raise RuntimeError(f"island {island}, {method}: {error!r}") from error
+        return out
+
+    def add(self, island: int, args: tuple[Any, ...], state: Mapping[str, np.ndarray] | None = None) -> str:
+        """Build island ``island`` from its arguments, warmed up, in ``state`` if given; return :meth:`where`."""
+        worker = IslandWorker(*args)
+        worker.warm_up()
+        if state is not None:
+            worker.load(state)
+        self.islands[island] = worker
+        return self.where()
+
+    def where(self) -> str:
+        """Which process on which machine this worker is."""
+        return f"pid {os.getpid()} on {socket.gethostname()}"
+
+
+class WorkerError(RuntimeError):
+    """An island failed (an error in its calls), or no worker is left to continue it."""
+
+
+class WorkerLost(Exception):  # noqa: N818 (an event, not a programming error: the islands move on)
+    """A worker died or missed its deadline; its islands continue on other workers."""
+
+
+class WorkerHandle(Protocol):
+    """The coordinator's side of a worker: messages (lists of calls) go out, their results come back in order."""
+
+    name: str
+
+    def send(self, calls: list[Call]) -> None:
+        """Start running ``calls`` (after the messages sent before)."""
+
+    def receive(self, timeout: float) -> list[Any]:
+        """The results of the oldest message; :class:`WorkerLost` when it does not come within ``timeout``."""
+
+    def close(self) -> None:
+        """Stop the worker (whatever it still runs is abandoned)."""
+
+
+class WorkerPool(Protocol):
+    """Where workers come from: the local machine or a Ray cluster."""
+
+    def start(self, num_islands: int, workers: int | None) -> list[WorkerHandle]:
+        """The run's first workers (at least one)."""
+
+    def replace(self) -> WorkerHandle | None:
+        """A new worker when every worker is lost; None when none can be had."""
+
+    def grow(self, current: int) -> list[WorkerHandle]:
+        """New workers ready to take islands now (Ray: nodes that joined), with ``current`` working."""
+
+    def close(self) -> None:
+        """Release what the pool holds besides its workers."""
 
 
 class _InProcess:
-    """An island in this process (W=1): no copies, no processes."""
+    """A worker in this process: no copies, no processes (one worker)."""
 
-    def __init__(self, worker: IslandWorker) -> None:
-        self.worker = worker
+    name = "this process"
+
+    def __init__(self) -> None:
+        self.host = IslandHost()
         self._results: deque[Any] = deque()
 
-    def send(self, method: str, *args: Any) -> None:
-        self._results.append(getattr(self.worker, method)(*args))
+    def send(self, calls: list[Call]) -> None:
+        try:
+            self._results.append((True, self.host.run(calls)))
+        except Exception as error:
+            self._results.append((False, error))
 
-    def receive(self) -> Any:
-        return self._results.popleft()
+    def receive(self, timeout: float) -> list[Any]:
+        ok, value = self._results.popleft()
+        if not ok:
+            raise WorkerError(f"{value!r}") from value
+        return value
 
     def close(self) -> None:
-        pass
+        self.host.islands.clear()
 
 
-def _serve(connection: Any, args: tuple[Any, ...]) -> None:
-    """A local worker process: build the island, then answer calls until told to stop."""
-    worker = IslandWorker(*args)
+def _serve(connection: Any) -> None:
+    """A local worker process: answer messages until told to stop."""
+    host = IslandHost()
     while True:
-        message = connection.recv()
-        if message is None:
+        calls = connection.recv()
+        if calls is None:
             return
-        method, call_args = message
         try:
-            connection.send((True, getattr(worker, method)(*call_args)))
+            connection.send((True, host.run(calls)))
         except Exception as error:
             connection.send((False, error))
 
 
-class WorkerError(RuntimeError):
-    """A worker failed; the message says which island and why."""
-
-
 class _Process:
-    """An island in a local process, spoken to through a pipe."""
+    """A worker in a local process, spoken to through a pipe."""
 
-    def __init__(self, index: int, args: tuple[Any, ...]) -> None:
+    def __init__(self, index: int) -> None:
         # Spawn, not fork: the parent holds Numba's and BLAS's threads, which fork does not copy safely.
         context = multiprocessing.get_context("spawn")
         self.connection, child = context.Pipe()
-        self.process = context.Process(target=_serve, args=(child, args), daemon=True, name=f"island-{index}")
+        self.process = context.Process(target=_serve, args=(child,), daemon=True, name=f"islands-{index}")
         self.process.start()
         child.close()
-        self.index = index
+        self.name = f"local worker {index} (pid {self.process.pid})"
 
-    def send(self, method: str, *args: Any) -> None:
+    def _died(self) -> WorkerLost:
+        self.process.join(timeout=1)
+        return WorkerLost(f"its process died (exit code {self.process.exitcode})")
+
+    def send(self, calls: list[Call]) -> None:
         try:
-            self.connection.send((method, args))
+            self.connection.send(calls)
         except OSError as error:  # a broken pipe: the process is gone
-            raise WorkerError(f"island {self.index}: its process died (exit code {self.process.exitcode})") from error
+            raise self._died() from error
 
-    def receive(self) -> Any:
+    def receive(self, timeout: float) -> list[Any]:
         try:
+            if not self.connection.poll(timeout):
+                raise WorkerLost(f"no answer within {timeout:.0f} s")
             ok, value = self.connection.recv()
         except (EOFError, OSError) as error:
-            raise WorkerError(f"island {self.index}: its process died (exit code {self.process.exitcode})") from error
+            raise self._died() from error
         if not ok:
-            raise WorkerError(f"island {self.index}: {value!r}") from value
+            raise WorkerError(f"{value!r}") from value
         return value
 
     def close(self) -> None:
         if self.process.is_alive():
-            with contextlib.suppress(BrokenPipeError, OSError):
+            with contextlib.suppress(OSError):
                 self.connection.send(None)
             self.process.join(timeout=5)
         if self.process.is_alive():
             self.process.kill()
+            self.process.join(timeout=5)
         self.connection.close()
 
 
+class LocalPool:
+    """Workers on this machine: this process for one worker, spawned processes for several."""
+
+    def __init__(self) -> None:
+        self._started = 0
+
+    def _process(self) -> _Process:
+        self._started += 1
+        return _Process(self._started - 1)
+
+    def start(self, num_islands: int, workers: int | None) -> list[WorkerHandle]:
+        """One worker in this process, or ``workers`` processes (every core when None), at most W."""
+        count = min(num_islands, workers or _cores())
+        if count == 1:
+            return [_InProcess()]
+        return [self._process() for _ in range(count)]
+
+    def replace(self) -> WorkerHandle | None:
+        """A new process."""
+        return self._process()
+
+    def grow(self, current: int) -> list[WorkerHandle]:
+        """None: a local run keeps the workers it started with."""
+        return []
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+@dataclass(eq=False)
+class _Slot:
+    """A worker as the coordinator sees it: its islands and the messages it has not answered yet."""
+
+    handle: WorkerHandle
+    name: str
+    islands: list[int] = field(default_factory=list)
+    outbox: list[Call] = field(default_factory=list)  # calls held back (rounds, sent BATCH at a time)
+    outbox_keys: list[tuple[int | None, int]] = field(default_factory=list)
+    # Messages sent and not answered, oldest first: their (op, island) keys, and whether they build islands.
+    sent: deque[tuple[list[tuple[int | None, int]], bool]] = field(default_factory=deque)
+    clock: float = 0.0  # since when the oldest message sent is the worker's to answer
+    slowest: float = 0.0  # the longest it took over a message that built no island
+
+
+@dataclass
+class _Op:
+    """One call on every island (a round, a migration, a state): its arguments per island and results so far."""
+
+    method: str
+    args: list[tuple[Any, ...]]
+    results: dict[int, Any] = field(default_factory=dict)
+    done: bool = False
+
+
 class IslandModel:
-    """W islands and their migration, with the interface the experiment uses of a search.
+    """W islands on a pool of workers, and their migration, with the interface the experiment uses of a search.
 
     Parameters
     ----------
@@ -268,8 +444,9 @@ class IslandModel:
         The run's; island ``k`` gets seed :func:`island_seed`.
     islands : IslandsConfig
     initial_algorithm : Algorithm, optional
-    make_handle : callable, optional
-        ``(index, args) -> handle``; overrides the backend (used by the Ray backend).
+    pool : WorkerPool, optional
+        Where the workers come from: :class:`LocalPool` (the default) or
+        :class:`~automl_zero.search.ray_backend.RayPool` (required for ``backend="ray"``).
 
     """
 
@@ -280,15 +457,17 @@ class IslandModel:
         config: EvolutionConfig,
         islands: IslandsConfig,
         initial_algorithm: Algorithm | None = None,
-        make_handle: Callable[[int, tuple[Any, ...]], _Handle] | None = None,
+        pool: WorkerPool | None = None,
     ) -> None:
         if not task_sets:
             raise ValueError("the island model needs at least one task set")
+        if pool is None and islands.backend != "local":
+            raise ValueError("backend 'ray' needs pool=automl_zero.search.ray_backend.RayPool(...)")
         self.space = space
         self.config = config
         self.islands = islands
-        self.num_islands = islands.num_workers
-        island_args = [
+        self.num_islands = islands.num_islands
+        self._island_args = [
             (
                 space,
                 list(task_sets[k % len(task_sets)]),
@@ -297,21 +476,29 @@ class IslandModel:
             )
             for k in range(self.num_islands)
         ]
-        self.handles: list[_Handle] = []
-        # Calls sent to every island and not received yet, oldest first: ("step", size), ("emigrants", 0), ...
-        self._calls: deque[tuple[str, int]] = deque()
+        self._pool: WorkerPool = pool if pool is not None else LocalPool()
+        self._slots: list[_Slot] = []
+        self._owner: list[_Slot] = []
+        # The calls since the snapshots, by op number: what a moved island repeats.
+        self._log: dict[int, _Op] = {}
+        self._next_op = 0
+        self._base = 0  # the snapshots hold every island's state before op _base
+        self._snapshots: list[Mapping[str, np.ndarray] | None] = [None] * self.num_islands  # None: the start
+        self._snapshot_file: Path | None = None
+        self._snapshot_individuals = 0  # per island
+        # Ops sent to every island and not completed yet, oldest first: (kind, individuals per island, op).
+        self._calls: deque[tuple[str, int, int]] = deque()
+        self._losses_in_a_row = 0
+        #: Workers lost so far.
+        self.lost_workers = 0
+        #: What happened to workers (lost, joined, islands moved), for the caller to take and show.
+        self.messages: deque[str] = deque()
         try:
-            if make_handle is None and islands.backend == "ray":
-                from automl_zero.search.ray_backend import ray_handles
-
-                make_handle = ray_handles(islands.address, self.num_islands)
-            for k, args in enumerate(island_args):
-                if make_handle is not None:
-                    self.handles.append(make_handle(k, args))
-                elif self.num_islands == 1:
-                    self.handles.append(_InProcess(IslandWorker(*args)))
-                else:
-                    self.handles.append(_Process(k, args))
+            handles = self._pool.start(self.num_islands, islands.workers)
+            self._slots = [_Slot(handle, handle.name) for handle in handles]
+            self._owner = [self._slots[k % len(self._slots)] for k in range(self.num_islands)]
+            for k in range(self.num_islands):
+                self._place(k, self._owner[k])
         except BaseException:
             self.close()
             raise
@@ -336,20 +523,152 @@ class IslandModel:
         self.discoveries: deque[tuple[int, float, Algorithm]] = deque()
         self._stats: list[dict[str, float]] = [{} for _ in range(self.num_islands)]
 
+    # -- workers: messages, deadlines, losses ------------------------------------------------------
+
+    @property
+    def num_workers(self) -> int:
+        """Workers hosting islands now."""
+        return len(self._slots)
+
+    def placement(self) -> list[list[int]]:
+        """The islands each worker hosts now."""
+        return [sorted(slot.islands) for slot in self._slots]
+
+    def _flush(self, slot: _Slot, force: bool = True) -> None:
+        """Send the calls held back for a worker: when asked, when it runs low on work, or a batch is full."""
+        if not slot.outbox:
+            return
+        if not (force or len(slot.sent) < 2 or len(slot.outbox) >= BATCH * max(1, len(slot.islands))):
+            return
+        calls, keys = slot.outbox, slot.outbox_keys
+        slot.outbox, slot.outbox_keys = [], []
+        self._send(slot, calls, keys)
+
+    def _send(self, slot: _Slot, calls: list[Call], keys: list[tuple[int | None, int]]) -> None:
+        if not slot.sent:
+            slot.clock = time.monotonic()
+        slot.sent.append((keys, any(method == "add" for _, method, _ in calls)))
+        try:
+            slot.handle.send(calls)
+        except WorkerLost as error:
+            self._lose(slot, str(error))
+
+    def _deadline(self, slot: _Slot, builds: bool) -> float:
+        if builds:
+            return max(START_TIMEOUT_S, self.islands.round_timeout_s or 0.0)
+        return self.islands.round_timeout_s or max(MIN_ROUND_TIMEOUT_S, 10 * slot.slowest)
+
+    def _receive(self, slot: _Slot) -> None:
+        """Take in a worker's answer to its oldest message; a worker that died or is late is lost."""
+        keys, builds = slot.sent[0]
+        timeout = self._deadline(slot, builds)
+        try:
+            results = slot.handle.receive(max(0.0, slot.clock + timeout - time.monotonic()))
+        except WorkerLost as error:
+            self._lose(slot, str(error))
+            return
+        now = time.monotonic()
+        slot.sent.popleft()
+        if not builds:
+            slot.slowest = max(slot.slowest, now - slot.clock)
+        slot.clock = now
+        for (op, island), result in zip(keys, results, strict=True):
+            if op is None:
+                if isinstance(result, str):  # an island was built: the worker says where it runs
+                    slot.name = f"{slot.handle.name}, {result}" if result not in slot.handle.name else slot.name
+                continue
+            entry = self._log.get(op)
+            if entry is not None and not entry.done:
+                entry.results.setdefault(island, result)  # a repeated call's result equals the first
+
+    def _place(self, island: int, slot: _Slot) -> None:
+        """Build ``island`` on ``slot`` from its snapshot and repeat the calls made since (their results)."""
+        self._flush(slot)
+        slot.islands.append(island)
+        self._owner[island] = slot
+        calls: list[Call] = [(island, "add", (self._island_args[island], self._snapshot(island)))]
+        keys: list[tuple[int | None, int]] = [(None, island)]
+        for op in range(self._base, self._next_op):
+            entry = self._log[op]
+            if entry.method in _MUTATING or not entry.done:
+                calls.append((island, entry.method, entry.args[island]))
+                keys.append((op, island))
+        self._send(slot, calls, keys)
+
+    def _snapshot(self, island: int) -> Mapping[str, np.ndarray] | None:
+        if self._snapshot_file is not None:
+            prefix = f"island{island}/"
+            with np.load(self._snapshot_file, allow_pickle=False) as data:
+                return {name[len(prefix) :]: data[name] for name in data.files if name.startswith(prefix)}
+        return self._snapshots[island]
+
+    def _lose(self, slot: _Slot, reason: str) -> None:
+        """Drop a worker and continue its islands on the others (a new worker when none is left)."""
+        if slot not in self._slots:
+            return
+        self._slots.remove(slot)
+        with contextlib.suppress(Exception):
+            slot.handle.close()
+        self.lost_workers += 1
+        self._losses_in_a_row += 1
+        if self._losses_in_a_row > 2 * self.num_islands + 2:
+            raise WorkerError(f"workers keep being lost without progress (last: {slot.name}: {reason})")
+        if not self._slots:
+            handle = self._pool.replace()
+            if handle is None:
+                raise WorkerError(f"{slot.name} was lost ({reason}) and no worker is left to continue its islands")
+            self._slots.append(_Slot(handle, handle.name))
+        moved: dict[int, list[int]] = {}
+        for island in sorted(slot.islands):
+            target = min(self._slots, key=lambda s: len(s.islands))
+            self._place(island, target)
+            moved.setdefault(id(target), []).append(island)
+        where = "; ".join(f"{_plural('island', moved[id(s)])} on {s.name}" for s in self._slots if id(s) in moved)
+        self.messages.append(
+            f"lost {slot.name}: {reason}. Continuing {where}, from their state at "
+            f"{self._snapshot_individuals:,} individuals per island"
+        )
+
     # -- calls to every island, in parallel ---------------------------------------------------------
+
+    def _broadcast(self, method: str, args: Sequence[tuple[Any, ...]] | None = None, force: bool = True) -> int:
+        """Send ``method`` to every island (held back for a batch unless ``force``); return its op number."""
+        op = self._next_op
+        self._next_op += 1
+        per_island = list(args) if args is not None else [()] * self.num_islands
+        self._log[op] = _Op(method, per_island)
+        # The islands each worker hosts now: an island moved by a loss below repeats this op where it lands.
+        for slot, islands in [(slot, list(slot.islands)) for slot in self._slots]:
+            if slot not in self._slots:  # lost while this op was being sent
+                continue
+            for island in islands:
+                slot.outbox.append((island, method, per_island[island]))
+                slot.outbox_keys.append((op, island))
+            self._flush(slot, force)
+        return op
+
+    def _wait(self, op: int) -> list[Any]:
+        """Every island's result of ``op`` (after those of the calls sent before it to the same workers)."""
+        entry = self._log[op]
+        while len(entry.results) < self.num_islands:
+            island = next(k for k in range(self.num_islands) if k not in entry.results)
+            slot = self._owner[island]
+            self._flush(slot)
+            if not slot.sent:
+                raise RuntimeError(f"island {island} has no call in flight for op {op}")
+            self._receive(slot)
+        self._losses_in_a_row = 0
+        results = [entry.results[k] for k in range(self.num_islands)]
+        entry.done, entry.results = True, {}
+        return results
 
     def _all(self, method: str, args: Sequence[tuple[Any, ...]] | None = None) -> list[Any]:
         self.drain()  # results come back in order: first those of the calls in flight
-        self._send_all(method, args)
-        return [handle.receive() for handle in self.handles]
-
-    def _send_all(self, method: str, args: Sequence[tuple[Any, ...]] | None = None) -> None:
-        for k, handle in enumerate(self.handles):
-            handle.send(method, *(args[k] if args is not None else ()))
+        return self._wait(self._broadcast(method, args))
 
     def warm_up(self) -> None:
-        """Have every worker compile or load its compiled code."""
-        self._all("warm_up")
+        """Wait for every worker to build its islands and compile or load their code."""
+        self._all("ping")
 
     def step(self, per_island: int) -> None:
         """Run ``per_island`` more individuals on every island (one round), and wait for them."""
@@ -374,16 +693,16 @@ class IslandModel:
             if submitted // interval > self._state["migration_mark"][0]:
                 self._migrate()
                 self._state["migration_mark"][0] = submitted // interval
-        self._send_all("step", [(per_island,)] * self.num_islands)
-        self._calls.append(("step", per_island))
+        op = self._broadcast("step", [(per_island,)] * self.num_islands, force=False)
+        self._calls.append(("step", per_island, op))
 
     def _submitted_steps(self) -> int:
-        return sum(size for kind, size in self._calls if kind == "step")
+        return sum(size for kind, size, _ in self._calls if kind == "step")
 
     @property
     def in_flight(self) -> int:
         """Rounds started and not completed yet."""
-        return sum(kind == "step" for kind, _ in self._calls)
+        return sum(kind == "step" for kind, _, _ in self._calls)
 
     @property
     def submitted_individuals(self) -> int:
@@ -393,8 +712,8 @@ class IslandModel:
     def complete(self) -> None:
         """Wait for the oldest round in flight on every island and take in its results."""
         while self._calls:
-            kind, per_island = self._calls.popleft()
-            results = [handle.receive() for handle in self.handles]
+            kind, per_island, op = self._calls.popleft()
+            results = self._wait(op)
             if kind == "emigrants":
                 self._take_emigrants(results)
             elif kind == "step":
@@ -423,19 +742,20 @@ class IslandModel:
 
     def _migrate(self) -> None:
         """Deliver the migrants taken at the last multiple of the interval; ask every island for new ones."""
-        while any(kind == "emigrants" for kind, _ in self._calls):  # rarely: only when rounds outnumber the interval
+        while any(kind == "emigrants" for kind, _, _ in self._calls):  # rarely: only when rounds outnumber the interval
             self.complete()
         s = self._state
-        arrived = [s["pending_island"] == k for k in range(self.num_islands)]
-        groups = [
-            {"ints": s["pending_i"][a], "floats": s["pending_f"][a], "sizes": s["pending_sizes"][a]} for a in arrived
-        ]
         if len(s["pending_island"]):
-            self._send_all("immigrate", [([group],) for group in groups])
-            self._calls.append(("immigrate", 0))
+            arrived = [s["pending_island"] == k for k in range(self.num_islands)]
+            groups = [
+                {"ints": s["pending_i"][a], "floats": s["pending_f"][a], "sizes": s["pending_sizes"][a]}
+                for a in arrived
+            ]
+            op = self._broadcast("immigrate", [([group],) for group in groups])
+            self._calls.append(("immigrate", 0, op))
             s["migrations"][0] += 1
-        self._send_all("emigrants", [(self.islands.migrants,)] * self.num_islands)
-        self._calls.append(("emigrants", 0))
+        op = self._broadcast("emigrants", [(self.islands.migrants,)] * self.num_islands)
+        self._calls.append(("emigrants", 0, op))
 
     def _take_emigrants(self, outgoing: list[dict[str, np.ndarray]]) -> None:
         """Send each island's emigrants to a random other island (they arrive at the next migration)."""
@@ -449,6 +769,48 @@ class IslandModel:
         s["pending_f"] = np.concatenate([group["floats"] for group in outgoing])
         s["pending_sizes"] = np.concatenate([group["sizes"] for group in outgoing])
         s["pending_island"] = np.repeat(destinations, [len(group["sizes"]) for group in outgoing]).astype(np.int64)
+
+    # -- placement ----------------------------------------------------------------------------------
+
+    def rebalance(self) -> None:
+        """Take in new workers (Ray: nodes that joined) and spread the islands evenly; between rounds.
+
+        Cheapest right after :attr:`state` (a checkpoint): a moving island
+        is rebuilt from the snapshot just taken, with nothing to repeat.
+        """
+        self.drain()
+        for handle in self._pool.grow(len(self._slots)):
+            self._slots.append(_Slot(handle, handle.name))
+            self.messages.append(f"{handle.name} joined")
+        share, extra = divmod(self.num_islands, len(self._slots))
+        ordered = sorted(self._slots, key=lambda s: -len(s.islands))  # the fullest keep the extra islands
+        want = {id(slot): share + (i < extra) for i, slot in enumerate(ordered)}
+        leaving = []
+        for slot in ordered:
+            while len(slot.islands) > want[id(slot)]:
+                island = max(slot.islands)
+                slot.islands.remove(island)
+                slot.outbox.append((island, "drop", ()))
+                slot.outbox_keys.append((None, island))
+                self._flush(slot)
+                leaving.append(island)
+        moved: dict[int, list[int]] = {}
+        for island in sorted(leaving):
+            target = next(s for s in ordered if len(s.islands) < want[id(s)])
+            self._place(island, target)
+            moved.setdefault(id(target), []).append(island)
+        for slot in self._slots:
+            if id(slot) in moved:
+                self.messages.append(f"{_plural('island', moved[id(slot)])} moved to {slot.name}")
+
+    def keep_snapshots_in(self, path: str | os.PathLike[str]) -> None:
+        """Read the islands' snapshots from ``path`` (a checkpoint of :attr:`state` just written or loaded).
+
+        The coordinator then holds no copy of the islands' states: a moved
+        island reads its own from the file.
+        """
+        self._snapshot_file = Path(path)
+        self._snapshots = [None] * self.num_islands
 
     # -- what the experiment reads ------------------------------------------------------------------
 
@@ -495,24 +857,30 @@ class IslandModel:
 
     @property
     def state(self) -> dict[str, np.ndarray]:
-        """The whole model's state: the coordinator's and every island's (fetched from the workers)."""
+        """The whole model's state: the coordinator's and every island's (fetched from the workers).
+
+        It is also every island's snapshot: an island that moves from now on
+        starts from it.
+        """
         self.drain()
+        islands = self._all("state")
+        self._snapshots, self._snapshot_file = islands, None
+        self._snapshot_individuals = int(self._state["per_island"][0])
+        self._log.clear()
+        self._base = self._next_op
         out = {f"islands/{name}": array.copy() for name, array in self._state.items()}
-        for k, (handle, island) in enumerate(zip(self.handles, self._all("state"), strict=True)):
+        for k, island in enumerate(islands):
             out.update({f"island{k}/{name}": array for name, array in island.items()})
-            remember = getattr(handle, "remember", None)
-            if remember is not None:  # Ray: what a restarted actor reloads
-                remember(island)
         return out
 
     def load_state_dict(self, state: Mapping[str, np.ndarray]) -> None:
-        """Restore a state from :attr:`state` (same config and W)."""
+        """Restore a state from :attr:`state` (the same config and W; any number of workers)."""
         found = {name.split("/")[0] for name in state}
         expected = {"islands", *(f"island{k}" for k in range(self.num_islands))}
         if found != expected:
             raise ValueError(
-                f"the checkpoint holds {sorted(found - {'islands'})} but this run has {self.num_islands} islands; "
-                "resume with the same number of workers"
+                f"the checkpoint holds {len(found - {'islands'})} islands but this run has {self.num_islands}; "
+                "W is fixed for a run (islands.count)"
             )
         for name in self._state:
             self._state[name] = np.array(state[f"islands/{name}"])
@@ -521,18 +889,28 @@ class IslandModel:
             for k in range(self.num_islands)
         ]
         self._all("load", [(island,) for island in per_island])
+        self._snapshots, self._snapshot_file = list(per_island), None
+        self._snapshot_individuals = int(self._state["per_island"][0])
+        self._log.clear()
+        self._base = self._next_op
         self._stats = [{} for _ in range(self.num_islands)]
         self.discoveries.clear()
 
     def close(self) -> None:
         """Stop the workers (rounds in flight are abandoned)."""
         self._calls.clear()
-        for handle in self.handles:
-            handle.close()
-        self.handles = []
+        for slot in self._slots:
+            with contextlib.suppress(Exception):
+                slot.handle.close()
+        self._slots = []
+        self._pool.close()
 
     def __enter__(self) -> IslandModel:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _plural(word: str, items: Sequence[int]) -> str:
+    return f"{word}{'s' if len(items) > 1 else ''} {', '.join(map(str, items))}"
