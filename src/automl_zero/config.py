@@ -830,7 +830,8 @@ _DOCS: dict[tuple[type, str], str] = {
     ),
     (TaskSpec, "family"): (
         f"Task family: {' | '.join(FAMILIES)}. linear_regression: y = w.x; teacher_net: y from a random 2-layer "
-        "ReLU network; projected_binary: class pairs of a data set, randomly projected to num_features; "
+        "ReLU network; teacher_classification: class 1 where such a network's output is above its median; "
+        "projected_binary: class pairs of a data set, randomly projected to num_features; "
         "multiclass: all classes of a data set; unit: trivial test tasks."
     ),
     (TaskSpec, "num_tasks"): (

@@ -183,3 +183,24 @@ def test_unit_task_options(kind: str) -> None:
 def test_unit_tasks_reject_bad_arguments(args: tuple[str], kwargs: dict[str, object], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         unit_tasks(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def test_teacher_classification_is_balanced_deterministic_and_not_linear() -> None:
+    from automl_zero.algorithm import MemorySize
+    from automl_zero.baselines import baseline
+    from automl_zero.tasks import teacher_classification_tasks
+    from automl_zero.tasks.base import EvalType
+    from automl_zero.vm.compiled import CompiledExecutor
+
+    tasks = teacher_classification_tasks(10, 8, 500, 200, seed=3, num_epochs=4)
+    again = teacher_classification_tasks(10, 8, 500, 200, seed=3, num_epochs=4)
+    assert all(
+        np.array_equal(a.train_x, b.train_x) and np.array_equal(a.valid_y, b.valid_y) for a, b in zip(tasks, again)
+    )
+    assert all(t.eval_type == EvalType.ACCURACY for t in tasks)
+    labels = np.concatenate([np.concatenate([t.train_y, t.valid_y]) for t in tasks])
+    assert set(labels.tolist()) == {0.0, 1.0} and abs(labels.mean() - 0.5) < 0.01  # split at the median
+    memory = MemorySize(5, 9, 2)
+    logistic = CompiledExecutor(tasks, memory).evaluate(baseline("logistic_regression", learning_rate=0.1)[0])
+    network = CompiledExecutor(tasks, memory).evaluate(baseline("two_layer_network", learning_rate=0.1)[0])
+    assert network > logistic + 0.04  # the boundary is not linear: a hidden layer pays

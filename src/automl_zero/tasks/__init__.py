@@ -10,7 +10,12 @@ from automl_zero.tasks.base import EvalType, Task
 from automl_zero.tasks.classification import class_pairs, multiclass_tasks, projected_binary_tasks, split_pairs
 from automl_zero.tasks.datasets import Dataset, DatasetError, DatasetNotFoundError, load_dataset
 from automl_zero.tasks.sets import FAMILIES, TaskSets, TaskSpec, build_task_sets
-from automl_zero.tasks.synthetic import linear_regression_tasks, teacher_net_tasks, unit_tasks
+from automl_zero.tasks.synthetic import (
+    linear_regression_tasks,
+    teacher_classification_tasks,
+    teacher_net_tasks,
+    unit_tasks,
+)
 
 __all__ = [
     "FAMILIES",
@@ -28,6 +33,7 @@ __all__ = [
     "multiclass_tasks",
     "projected_binary_tasks",
     "split_pairs",
+    "teacher_classification_tasks",
     "teacher_net_tasks",
     "unit_tasks",
 ]

@@ -29,10 +29,16 @@ from sklearn.model_selection import train_test_split
 from automl_zero.tasks.base import EvalType, Task
 from automl_zero.tasks.classification import multiclass_tasks, projected_binary_tasks, split_pairs
 from automl_zero.tasks.datasets import Dataset, load_dataset
-from automl_zero.tasks.synthetic import UNIT_TASK_KINDS, linear_regression_tasks, teacher_net_tasks, unit_tasks
+from automl_zero.tasks.synthetic import (
+    UNIT_TASK_KINDS,
+    linear_regression_tasks,
+    teacher_classification_tasks,
+    teacher_net_tasks,
+    unit_tasks,
+)
 
 #: Task families a TaskSpec can name.
-FAMILIES = ("linear_regression", "teacher_net", "projected_binary", "multiclass", "unit")
+FAMILIES = ("linear_regression", "teacher_net", "teacher_classification", "projected_binary", "multiclass", "unit")
 #: Roles, in order; a role's number keys its seed stream.
 ROLES = ("search", "select", "final")
 _DATA_FAMILIES = ("projected_binary", "multiclass")
@@ -130,7 +136,11 @@ def _synthetic(spec: TaskSpec, key: tuple[int, ...]) -> list[Task]:
             seed=key,
             num_epochs=spec.num_epochs,
         )
-    make = linear_regression_tasks if spec.family == "linear_regression" else teacher_net_tasks
+    make = {
+        "linear_regression": linear_regression_tasks,
+        "teacher_net": teacher_net_tasks,
+        "teacher_classification": teacher_classification_tasks,
+    }[spec.family]
     return make(spec.num_tasks, spec.num_features, spec.num_train, spec.num_valid, seed=key, num_epochs=spec.num_epochs)
 
 

@@ -225,6 +225,80 @@ def teacher_net_tasks(
     return tasks
 
 
+#: Keeps the classification teachers apart from the regression teachers of the same seed.
+_TEACHER_CLASSIFICATION_SALT = 2718281828
+
+
+def teacher_classification_tasks(
+    num_tasks: int,
+    num_features: int = 4,
+    num_train: int = 100,
+    num_valid: int = 100,
+    *,
+    seed: int | Sequence[int] = 0,
+    num_epochs: int = 1,
+    hidden: int | None = None,
+) -> list[Task]:
+    """Binary classification by a 2-layer teacher: class 1 where ``w2 . relu(W1 x)`` is above its median.
+
+    The teachers are those of :func:`teacher_net_tasks` (drawn from their
+    own stream, so no task shares a teacher with a regression task of the
+    same seed); thresholding at the median of the task's examples balances
+    the two classes. The boundary is not linear, so a 2-layer network
+    beats logistic regression here: a classification problem that needs
+    what a linear model lacks, with no data set to download.
+
+    Parameters
+    ----------
+    num_tasks : int
+        How many tasks.
+    num_features : int
+        F.
+    num_train, num_valid : int
+        Examples per task.
+    seed : int or sequence of int
+        Decides the teachers and the data.
+    num_epochs : int
+        Passes over the training examples.
+    hidden : int, optional
+        Hidden units H of the teacher (default F).
+
+    Returns
+    -------
+    list of Task
+        Binary classification tasks (``EvalType.ACCURACY``, labels 0 and 1).
+
+    Examples
+    --------
+    >>> task = teacher_classification_tasks(1, num_features=4, num_train=50, num_valid=50)[0]
+    >>> sorted(set(task.train_y.tolist()))
+    [0.0, 1.0]
+
+    """
+    _check_sizes(num_tasks=num_tasks, num_features=num_features, num_train=num_train, num_valid=num_valid)
+    key = [_TEACHER_CLASSIFICATION_SALT, *_task_key(seed)]
+    tasks = []
+    for i in range(num_tasks):
+        w1, w2 = teacher_net_weights(num_features, hidden, seed=key, index=i)
+        rng = np.random.default_rng([_TEACHER_NET_SALT, *key, i, _DATA_STREAM])
+        x = rng.standard_normal((num_train + num_valid, num_features))
+        f = np.maximum(x @ w1.T, 0.0) @ w2
+        y = (f > np.median(f)).astype(np.float64)
+        tasks.append(
+            Task(
+                x[:num_train],
+                y[:num_train],
+                x[num_train:],
+                y[num_train:],
+                num_epochs=num_epochs,
+                eval_type=EvalType.ACCURACY,
+                name=f"teacher_classification(seed={seed}, index={i}, F={num_features}, H={len(w2)})",
+                order_seed=order_seed_for(_TEACHER_NET_SALT, *key, i),
+            )
+        )
+    return tasks
+
+
 #: The unit task kinds of :func:`unit_tasks`.
 UNIT_TASK_KINDS = ("zeros", "ones", "constant", "increment")
 
