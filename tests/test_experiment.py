@@ -380,6 +380,9 @@ def test_selection_warnings_flag_below_chance_and_below_the_weakest_baseline() -
     assert all(f"- **Warning:** {w}." in text for w in warnings)
     assert "| chance (most frequent class) | 0.500000 | 0.500000 | 0.500000 |" in text
     assert "**Warning:**" not in report_markdown(fine)
+    assert "## Scores (mean fitness over each set's tasks)" in report_markdown(fine)
+    median = report_markdown(a_report((0.97, 0.96), {}, fitness_combination="median"))
+    assert "## Scores (median fitness over T_search's tasks, mean over T_select's and T_final's)" in median
     # A report without chance levels (regression, or written before them) compares the baselines only.
     assert selection_warnings(a_report((0.3, 0.2), {"linear_regression": (0.4, 0.1)})) == [
         "the selected algorithm scores below the weakest baseline on T_select: 0.300000 < 0.400000 (linear_regression)"

@@ -516,7 +516,8 @@ class Experiment:
             "baselines": baselines,
             "fitness_combination": config.evolution.fitness_combination,
             "chance": {
-                role: chance_level(tasks, config.evolution.fitness_combination)
+                # Combined over each set as its fitness is (executor_for): the search's way on T_search, the mean after.
+                role: chance_level(tasks, config.evolution.fitness_combination if role == "search" else "mean")
                 for role, tasks in zip(("search", "select", "final"), self.task_sets, strict=True)
             },
             "selection": selection_noise([fitness for fitness, _, _ in scored], select_per_task),
@@ -690,7 +691,7 @@ def report_markdown(report: Mapping[str, Any]) -> str:
         "",
         *(f"- T_{role}: {text}" for role, text in report["task_sets"].items()),
         "",
-        f"## Scores ({report['fitness_combination']} fitness over each set's tasks)",
+        f"## Scores ({_combination_text(report['fitness_combination'])})",
         "",
         "| algorithm | T_search | T_select | T_final |",
         "|---|---|---|---|",
@@ -714,6 +715,13 @@ def report_markdown(report: Mapping[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _combination_text(search_combination: str) -> str:
+    """How each set's task fitnesses are combined (see :func:`executor_for`)."""
+    if search_combination == "mean":
+        return "mean fitness over each set's tasks"
+    return f"{search_combination} fitness over T_search's tasks, mean over T_select's and T_final's"
 
 
 def _chance_row(report: Mapping[str, Any]) -> list[str]:
