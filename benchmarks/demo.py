@@ -6,7 +6,7 @@ search cycle around the evaluation (tournament, copy, mutation, hashing,
 cache), measured on tasks of one example so that evaluation is nearly free.
 
 Usage: python benchmarks/demo.py --seeds 1 2 3 4 5 [--max-seconds 600] [--json]
-           [--constant-mutation scale|log_normal] [--no-charge-skipped-fingerprints]
+           [--constant-mutation scale|log_normal] [--no-charge-skipped-fingerprints] [--semantic P]
 
 The two options measure the original's choices (see docs/RESULTS.md): how
 ALTER_PARAM changes constants, and whether a structural hash hit is charged
@@ -50,8 +50,9 @@ def main() -> None:
         action="store_false",
         help="count only the training steps that ran (a structural hash hit costs none)",
     )
+    parser.add_argument("--semantic", type=float, default=DEMO_SPACE.semantic_mutation_prob, metavar="P")
     args = parser.parse_args()
-    space = replace(DEMO_SPACE, constant_mutation=args.constant_mutation)
+    space = replace(DEMO_SPACE, constant_mutation=args.constant_mutation, semantic_mutation_prob=args.semantic)
     config = replace(DEMO_CONFIG, charge_skipped_fingerprints=args.charge)
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
@@ -94,6 +95,7 @@ def main() -> None:
         "experiments": sum(r["experiments"] for r in rows),
         "constant_mutation": args.constant_mutation,
         "charge_skipped_fingerprints": args.charge,
+        "semantic_mutation_prob": args.semantic,
         "cycle_overhead_us_per_child": round(overhead, 3),
         "per_seed": rows,
     }

@@ -77,10 +77,14 @@ def first_past(run_dir: Path, threshold: float) -> dict[str, float] | None:
     return None
 
 
-def run_demo_job(seed: int, minutes: float) -> dict[str, Any]:
-    from automl_zero.demo import run_demo
+def run_demo_job(seed: int, minutes: float, settings: list[str]) -> dict[str, Any]:
+    from automl_zero.demo import DEMO_CONFIG, DEMO_SPACE, run_demo
 
-    result = run_demo(seed=seed, max_seconds=minutes * 60.0)
+    # The demo's settings are the defaults of an experiment config: --set changes them the same way.
+    demo = with_settings(
+        dataclasses.replace(ExperimentConfig(), search_space=DEMO_SPACE, evolution=DEMO_CONFIG), settings
+    )
+    result = run_demo(seed=seed, max_seconds=minutes * 60.0, config=demo.evolution, space=demo.search_space)
     return {
         "success": result.success,
         "seconds": result.seconds,
@@ -137,7 +141,7 @@ def job(rung: str, seed: int, args: argparse.Namespace) -> None:
     out.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     if rung == "demo":
-        result = run_demo_job(seed, args.minutes)
+        result = run_demo_job(seed, args.minutes, args.set)
     else:
         result = run_config_job(rung, seed, args, out / f"seed{seed}")
     result.update(rung=rung, seed=seed, tag=args.tag, settings=args.set, wall_seconds=time.perf_counter() - start)

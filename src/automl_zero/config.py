@@ -884,6 +884,10 @@ _DOCS: dict[tuple[type, str], str] = {
         f"{', '.join(MutationType.__members__)} (INSERT_REMOVE, INSERT and REMOVE need min_sizes < max_sizes; "
         "INSERT and REMOVE are the original's separate types, INSERT_REMOVE removes twice as often as it inserts)."
     ),
+    (SearchSpace, "semantic_mutation_prob"): (
+        "Probability, in [0, 1], that an instruction made by RANDOMIZE_INSTRUCTION or an insertion reads addresses "
+        "that hold values and writes one that is read, instead of uniform addresses (0: the original's uniform)."
+    ),
     (SearchSpace, "constant_mutation"): (
         "How ALTER_PARAM changes a real constant: scale (times U[0.5, 2], sign flipped with probability 0.1) "
         "or log_normal (the original's: sign flipped with probability 0.1, else sign(x) * exp(log|x| + N(0, 1)))."

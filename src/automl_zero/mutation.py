@@ -17,10 +17,10 @@ from numba import njit
 
 from automl_zero.algorithm import Algorithm, Instruction, MemorySize
 from automl_zero.ops import OPS, Kind, Op, Param
-from automl_zero.vm.compiled import _IN1_KIND, _IN2_KIND, _OUT_KIND, _next_uniform
+from automl_zero.vm.compiled import _IN1_KIND, _IN2_KIND, _OUT_KIND, _next_uniform, live_after
 
 # Positions in the space vector (SearchSpace.to_ints); kept here so that the kernels below need no import cycle.
-SP_S, SP_V, SP_M, SP_INIT, SP_MIN, SP_MAX, SP_NUM_OPS, SP_NUM_MUTATIONS, SP_CONSTANTS, SP_SIZE = (
+SP_S, SP_V, SP_M, SP_INIT, SP_MIN, SP_MAX, SP_NUM_OPS, SP_NUM_MUTATIONS, SP_CONSTANTS, SP_SEMANTIC, SP_SIZE = (
     0,
     1,
     2,
@@ -31,7 +31,10 @@ SP_S, SP_V, SP_M, SP_INIT, SP_MIN, SP_MAX, SP_NUM_OPS, SP_NUM_MUTATIONS, SP_CONS
     15,
     16,
     17,
+    18,
 )
+#: SP_SEMANTIC holds the probability of a semantic instruction in millionths.
+SEMANTIC_SCALE = 1_000_000
 
 #: How ALTER_PARAM changes a real constant (``SearchSpace.constant_mutation``), by code:
 #: "scale" multiplies it by U[0.5, 2] and flips its sign with probability 0.1 (the paper's wording);
@@ -258,6 +261,104 @@ def _pick_component(eligible: np.ndarray, rng: np.ndarray) -> int:
 
 
 @_jit
+def _pick_address(mask: np.int64, count: int, low: int, rng: np.ndarray) -> int:
+    """A uniform address in [low, count) whose bit is set in ``mask``; -1 if there is none."""
+    n = 0
+    for a in range(low, count):
+        n += (mask >> a) & 1
+    if n == 0:
+        return -1
+    pick = randint(rng, n)
+    for a in range(low, count):
+        if (mask >> a) & 1:
+            if pick == 0:
+                return a
+            pick -= 1
+    return -1
+
+
+@_jit
+def _value_masks(
+    ints: np.ndarray, sizes: np.ndarray, c: int, k: int, exclude: int, holds: np.ndarray, read: np.ndarray
+) -> None:
+    """Bitmasks per kind: addresses that hold a value at position ``k`` of component ``c``, and live ones.
+
+    ``exclude`` is a position of ``c`` whose write does not count. Setup
+    starts from zeroed memory, so before position ``k`` of Setup only what
+    Setup wrote holds a value. Predict and Learn run in a loop after Setup:
+    anything any instruction writes holds a value there, and so do the
+    features (v0), and in Learn the label (s0) and the prediction (s1). An
+    address is live after ``k`` when a value written there can still reach a
+    prediction (:func:`~automl_zero.vm.compiled.live_after`; binary and
+    regression tasks).
+    """
+    one = np.int64(1)
+    for kind in range(3):
+        holds[kind] = 0
+    if c > 0:
+        holds[1] |= one  # v0, the features
+    if c == 2:
+        holds[0] |= one | (one << 1)  # s0, the label; s1, the prediction
+    flat = np.zeros((sizes[0] + sizes[1] + sizes[2], 4), dtype=np.int64)
+    n = 0
+    position = 0
+    for d in range(3):
+        for j in range(sizes[d]):
+            if d == c and j == k:
+                position = n
+            flat[n] = ints[d, j]
+            n += 1
+            if d == c and j == exclude:
+                continue
+            out_kind = _OUT_KIND[ints[d, j, 0]]
+            if out_kind >= 0 and (c > 0 or (d == 0 and j < k)):
+                holds[out_kind] |= one << ints[d, j, 3]
+    read[0], read[1], read[2] = live_after(flat, sizes[0], sizes[1], sizes[2], position, False)
+
+
+@_jit
+def _new_instruction_into(
+    ints: np.ndarray,
+    floats: np.ndarray,
+    sizes: np.ndarray,
+    c: int,
+    k: int,
+    exclude: int,
+    space: np.ndarray,
+    op_table: np.ndarray,
+    rng: np.ndarray,
+) -> None:
+    """A random instruction for position ``k`` of component ``c``, written into that row.
+
+    With probability ``space[SP_SEMANTIC] / SEMANTIC_SCALE`` it is semantic: each input reads an
+    address that holds a value there and the output is one that is live after it (see
+    :func:`_value_masks`), where such addresses exist; otherwise every address is uniform. The
+    masks are taken before the row is written (an insertion shifts the rows first, so ``k`` then
+    holds a copy of the instruction it displaced: ``exclude`` leaves it out).
+    """
+    op = _random_op(c, space, op_table, rng)
+    semantic = space[SP_SEMANTIC] > 0 and next_uniform(rng) * SEMANTIC_SCALE < space[SP_SEMANTIC]
+    if not semantic:
+        random_instruction_into(ints[c, k], floats[c, k], op, space, rng)
+        return
+    holds = np.zeros(3, dtype=np.int64)
+    read = np.zeros(3, dtype=np.int64)
+    _value_masks(ints, sizes, c, k, exclude, holds, read)
+    random_instruction_into(ints[c, k], floats[c, k], op, space, rng)
+    for slot in range(2):
+        kind = _IN1_KIND[op] if slot == 0 else _IN2_KIND[op]
+        if kind >= 0:
+            a = _pick_address(holds[kind], space[SP_S + kind], 0, rng)
+            if a >= 0:
+                ints[c, k, 1 + slot] = a
+    out_kind = _OUT_KIND[op]
+    if out_kind >= 0:
+        a = _pick_address(read[out_kind], space[SP_S + out_kind], 0 if out_kind == 2 else 1, rng)
+        if a >= 0:
+            ints[c, k, 3] = a
+
+
+@_jit
 def _insert(
     ints: np.ndarray,
     floats: np.ndarray,
@@ -272,8 +373,8 @@ def _insert(
     for k in range(size, position, -1):
         ints[c, k] = ints[c, k - 1]
         floats[c, k] = floats[c, k - 1]
-    random_instruction_into(ints[c, position], floats[c, position], _random_op(c, space, op_table, rng), space, rng)
     sizes[c] = size + 1
+    _new_instruction_into(ints, floats, sizes, c, position, position, space, op_table, rng)
 
 
 @_jit
@@ -331,7 +432,7 @@ def mutate_into(
         _alter_param(ints[c, k], floats[c, k], space, rng)
     elif kind == 1:
         k = randint(rng, sizes[c])
-        random_instruction_into(ints[c, k], floats[c, k], _random_op(c, space, op_table, rng), space, rng)
+        _new_instruction_into(ints, floats, sizes, c, k, k, space, op_table, rng)
     elif kind == 2:
         random_component_into(ints[c], floats[c], c, sizes[c], space, op_table, rng)
     elif kind == 3:

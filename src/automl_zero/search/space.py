@@ -10,6 +10,7 @@ import numpy as np
 from automl_zero.algorithm import Algorithm, MemorySize
 from automl_zero.mutation import (
     CONSTANT_MUTATIONS,
+    SEMANTIC_SCALE,
     SP_CONSTANTS,
     SP_INIT,
     SP_M,
@@ -18,6 +19,7 @@ from automl_zero.mutation import (
     SP_NUM_MUTATIONS,
     SP_NUM_OPS,
     SP_S,
+    SP_SEMANTIC,
     SP_SIZE,
     SP_V,
     MutationType,
@@ -52,6 +54,12 @@ class SearchSpace:
         (sign flipped with probability 0.1), or flip its sign with
         probability 0.1 and otherwise step it on a log scale by N(0, 1), as
         the original's code does.
+    semantic_mutation_prob : float
+        Probability that an instruction made by RANDOMIZE_INSTRUCTION or an
+        insertion is semantic: its inputs read addresses that hold a value
+        there and its output is an address that something reads, so that it
+        is less often dead on arrival (the paper's suggested future work).
+        0 (the default) keeps every address uniform, as in the original.
 
     """
 
@@ -64,12 +72,15 @@ class SearchSpace:
     max_sizes: tuple[int, int, int] | None = None
     mutations: tuple[MutationType, ...] = DEMO_MUTATIONS
     constant_mutation: str = "scale"
+    semantic_mutation_prob: float = 0.0
 
     def __post_init__(self) -> None:
         if self.constant_mutation not in CONSTANT_MUTATIONS:
             raise ValueError(
                 f"constant_mutation must be one of {', '.join(CONSTANT_MUTATIONS)}, got {self.constant_mutation!r}"
             )
+        if not 0.0 <= self.semantic_mutation_prob <= 1.0:
+            raise ValueError(f"semantic_mutation_prob must be in [0, 1], got {self.semantic_mutation_prob!r}")
         for name in ("setup_ops", "predict_ops", "learn_ops"):
             object.__setattr__(self, name, tuple(Op(op) for op in getattr(self, name)))
         object.__setattr__(self, "mutations", tuple(MutationType(m) for m in self.mutations))
@@ -127,6 +138,7 @@ class SearchSpace:
         out[SP_NUM_OPS : SP_NUM_OPS + 3] = [len(self.ops(i)) for i in range(3)]
         out[SP_NUM_MUTATIONS] = len(self.mutations)
         out[SP_CONSTANTS] = CONSTANT_MUTATIONS.index(self.constant_mutation)
+        out[SP_SEMANTIC] = round(self.semantic_mutation_prob * SEMANTIC_SCALE)
         return out
 
     def op_table(self) -> np.ndarray:

@@ -169,18 +169,13 @@ def _backward(ints: np.ndarray, lo: int, hi: int, ls: int, lv: int, lm: int, kee
 
 
 @_jit
-def _mark_live(
+def _loop_liveness(
     ints: np.ndarray, n_setup: int, n_predict: int, n_learn: int, multiclass: bool, keep: np.ndarray
-) -> None:
-    """Set ``keep[k]`` for the instructions that can affect a prediction.
+) -> tuple[int, int, int, int, int, int]:
+    """Live masks (scalars, vectors, matrices) at the start of Predict and at the start of Learn.
 
-    Predict and Learn run in a loop, so liveness is a fixed point: after
-    Predict, the prediction (s1; v2 for multiclass tasks) is read and Learn or
-    Predict follows; after Learn, Predict follows; after Setup, Predict
-    follows. s0 and v0 (and v1, the one-hot label, for multiclass tasks) are
-    written by the evaluation before Predict and Learn, so they are never live
-    across. Random ops all stay if any of them is live, so that the random
-    stream each live one sees is unchanged.
+    Predict and Learn run in a loop, so this is a fixed point; ``keep`` gets
+    the marks of the instructions of Predict and Learn that are live.
     """
     n = n_setup + n_predict + n_learn
     p0, p1 = n_setup, n_setup + n_predict
@@ -197,8 +192,49 @@ def _mark_live(
         if a == ps and b == pv and c == pm and d == ls_ and e == lv_ and g == lm_:
             break
         ps, pv, pm, ls_, lv_, lm_ = a, b, c, d, e, g
+    return ps, pv, pm, ls_, lv_, lm_
+
+
+@_jit
+def live_after(
+    ints: np.ndarray, n_setup: int, n_predict: int, n_learn: int, position: int, multiclass: bool
+) -> tuple[int, int, int]:
+    """Live masks (scalars, vectors, matrices) right after instruction ``position`` (flat index).
+
+    An address is live there when its value can still reach a prediction: a
+    write to it at that point would not be dead.
+    """
+    n = n_setup + n_predict + n_learn
+    keep = np.zeros(n, dtype=np.bool_)
+    ps, pv, pm, ls_, lv_, lm_ = _loop_liveness(ints, n_setup, n_predict, n_learn, multiclass, keep)
+    if position < n_setup:
+        end, s, v, m = n_setup, ps, pv, pm
+    elif position < n_setup + n_predict:
+        read_s, read_v = (0, 4) if multiclass else (2, 0)
+        end, s, v, m = n_setup + n_predict, ps | ls_ | read_s, pv | lv_ | read_v, pm | lm_
+    else:
+        end, s, v, m = n, ps, pv, pm
+    return _backward(ints, position + 1, end, s, v, m, keep)
+
+
+@_jit
+def _mark_live(
+    ints: np.ndarray, n_setup: int, n_predict: int, n_learn: int, multiclass: bool, keep: np.ndarray
+) -> None:
+    """Set ``keep[k]`` for the instructions that can affect a prediction.
+
+    Predict and Learn run in a loop, so liveness is a fixed point: after
+    Predict, the prediction (s1; v2 for multiclass tasks) is read and Learn or
+    Predict follows; after Learn, Predict follows; after Setup, Predict
+    follows. s0 and v0 (and v1, the one-hot label, for multiclass tasks) are
+    written by the evaluation before Predict and Learn, so they are never live
+    across. Random ops all stay if any of them is live, so that the random
+    stream each live one sees is unchanged.
+    """
+    n = n_setup + n_predict + n_learn
+    ps, pv, pm, _, _, _ = _loop_liveness(ints, n_setup, n_predict, n_learn, multiclass, keep)
     # Marks from the iterations are a subset of the final ones; Setup feeds Predict.
-    _backward(ints, 0, p0, ps, pv, pm, keep)
+    _backward(ints, 0, n_setup, ps, pv, pm, keep)
     any_random = False
     for k in range(n):
         if keep[k] and _RANDOM[ints[k, 0]]:
