@@ -289,7 +289,11 @@ _LOWER: dict[tuple[type, str], tuple[float, bool]] = {
 #: Named sets for tuple-of-enum fields.
 _PRESETS: dict[type[enum.Enum], dict[str, tuple[Any, ...]]] = {
     Op: {"all": ALL_OPS, "demo": DEMO_OPS, "setup": SETUP_OPS, "predict": PREDICT_OPS, "learn": LEARN_OPS},
-    MutationType: {"demo": DEMO_MUTATIONS, "all": tuple(MutationType)},
+    # "all" keeps INSERT_REMOVE and leaves out the original's separate INSERT and REMOVE (the same moves again).
+    MutationType: {
+        "demo": DEMO_MUTATIONS,
+        "all": tuple(m for m in MutationType if m not in (MutationType.INSERT, MutationType.REMOVE)),
+    },
 }
 #: Suffix an enum's member names may omit in a config.
 _SUFFIX: dict[type[enum.Enum], str] = {Op: "_OP"}
@@ -880,7 +884,7 @@ _DOCS: dict[tuple[type, str], str] = {
     ),
     (SearchSpace, "mutations"): (
         "Mutation types, picked uniformly: demo (ALTER_PARAM, RANDOMIZE_INSTRUCTION, "
-        "RANDOMIZE_COMPONENT_FUNCTION), all, or a list of "
+        "RANDOMIZE_COMPONENT_FUNCTION), all (every type but INSERT and REMOVE), or a list of "
         f"{', '.join(MutationType.__members__)} (INSERT_REMOVE, INSERT and REMOVE need min_sizes < max_sizes; "
         "INSERT and REMOVE are the original's separate types, INSERT_REMOVE removes twice as often as it inserts)."
     ),
