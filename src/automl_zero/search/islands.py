@@ -344,7 +344,7 @@ class _Process:
         self.process = context.Process(target=_serve, args=(child,), daemon=True, name=f"islands-{index}")
         self.process.start()
         child.close()
-        self.name = f"local worker {index} (pid {self.process.pid})"
+        self.name = f"local worker {index}"
 
     def _died(self) -> WorkerLost:
         self.process.join(timeout=1)
@@ -575,7 +575,7 @@ class IslandModel:
         for (op, island), result in zip(keys, results, strict=True):
             if op is None:
                 if isinstance(result, str):  # an island was built: the worker says where it runs
-                    slot.name = f"{slot.handle.name}, {result}" if result not in slot.handle.name else slot.name
+                    slot.name = f"{slot.handle.name}, {result}"
                 continue
             entry = self._log.get(op)
             if entry is not None and not entry.done:
@@ -742,8 +742,11 @@ class IslandModel:
 
     def _migrate(self) -> None:
         """Deliver the migrants taken at the last multiple of the interval; ask every island for new ones."""
-        while any(kind == "emigrants" for kind, _, _ in self._calls):  # rarely: only when rounds outnumber the interval
-            self.complete()
+        # Rarely (rounds in flight span an interval): wait for the previous emigrants, but complete no round, so
+        # that the caller still takes in every round itself.
+        for call in [call for call in self._calls if call[0] == "emigrants"]:
+            self._calls.remove(call)
+            self._take_emigrants(self._wait(call[2]))
         s = self._state
         if len(s["pending_island"]):
             arrived = [s["pending_island"] == k for k in range(self.num_islands)]

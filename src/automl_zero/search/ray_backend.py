@@ -19,8 +19,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 import time
 from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,24 +57,71 @@ def require() -> None:
 def connect(address: str | None, num_cpus: int | None = None, log_dir: str | os.PathLike[str] | None = None) -> Any:
     """Join the Ray cluster at ``address``, or start Ray on this machine with ``num_cpus``; return ``ray``.
 
-    Ray's Python log messages go to ``log_dir/ray.log`` (nowhere when None), and
-    its processes' logs stay in Ray's session directory: none reach the run's output.
+    With ``log_dir``, Ray's messages to this process (its Python log records,
+    and the errors its nodes report, such as a worker that died) go to
+    ``log_dir/ray.log`` instead of the run's output; its processes' own logs
+    stay in Ray's session directory (``/tmp/ray/session_latest/logs`` on each node).
     """
     ray = _ray()
-    if log_dir is not None:
-        handler = logging.FileHandler(Path(log_dir) / "ray.log")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        for name in ("ray", "ray.data", "ray.tune", "ray.rllib", "ray.train", "ray.serve"):
-            logger = logging.getLogger(name)
-            logger.handlers = [handler]
-            logger.propagate = False
+    log = None if log_dir is None else Path(log_dir) / "ray.log"
+    if log is not None:
+        _log_to(log)
     if not ray.is_initialized():
         quiet = {"log_to_driver": False, "configure_logging": False}
-        if address is None:
-            ray.init(num_cpus=num_cpus or os.cpu_count(), include_dashboard=False, **quiet)
-        else:
-            ray.init(address=address, **quiet)
+        # Ray's C++ core writes its notices (e.g. about token authentication) straight to file descriptor 2.
+        with _stderr_to(log) if log is not None else contextlib.nullcontext():
+            if address is None:
+                ray.init(num_cpus=num_cpus or os.cpu_count(), include_dashboard=False, **quiet)
+            else:
+                ray.init(address=address, **quiet)
     return ray
+
+
+@contextlib.contextmanager
+def _stderr_to(path: Path) -> Iterator[None]:
+    """Point file descriptor 2 (and what processes started meanwhile inherit) at ``path``."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(path, "ab") as log:
+            os.dup2(log.fileno(), 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _log_to(path: Path) -> None:
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("ray")
+    for old in logger.handlers:
+        logger.removeHandler(old)
+    logger.addHandler(handler)
+    logger.propagate = False
+
+    def to_file(data: dict[str, Any], ignore_prefix: bool = False) -> None:
+        with open(path, "a") as f:
+            for line in data.get("lines", ()):
+                f.write(f"({data.get('pid', '')} {data.get('ip', '')}) {line}\n")
+
+    # The driver prints what nodes report (e.g. "A worker died or was killed ...") through this function of
+    # Ray's, whatever log_to_driver says; there is no option to send it elsewhere.
+    with contextlib.suppress(ImportError, AttributeError):
+        import ray._private.worker as ray_worker
+
+        if hasattr(ray_worker, "print_to_stdstream"):
+            ray_worker.print_to_stdstream = to_file
+
+
+class RayHost(IslandHost):
+    """The island host as a Ray actor: it also says which Ray node it runs on."""
+
+    def where(self) -> str:
+        """Which process on which node (Ray's node id) this worker is."""
+        node = _ray().get_runtime_context().get_node_id()
+        return f"{super().where()}, node {node[:12]}"
 
 
 class RayWorker:
@@ -137,7 +186,7 @@ class RayPool:
         """``workers`` actors (every CPU of the cluster when None), at most W and at most the cluster's CPUs."""
         ray = connect(self.address, workers, self.log_dir)
         # Ray must not restart a dead actor by itself: its islands continue elsewhere at once.
-        self._actor_class = ray.remote(num_cpus=1, max_restarts=0)(IslandHost)
+        self._actor_class = ray.remote(num_cpus=1, max_restarts=0)(RayHost)
         self._want = min(num_islands, workers or num_islands)
         cpus = int(ray.cluster_resources().get("CPU", 0))
         return [self._new() for _ in range(max(1, min(self._want, cpus)))]
