@@ -1,4 +1,4 @@
-"""Scale-out: individuals/s with 1 and 2 local workers, migration's cost, and Ray's (issue: scale out).
+"""Scale-out: individuals/s with 1 and 2 local workers, migration's cost, Ray's, many islands, and a lost worker.
 
 Every measurement runs the demo's search (docs/semantics.md, "The demo": P=1000, T=10, the
 demo's ops and tasks) through the island model, the way `automl-zero run`
@@ -14,9 +14,18 @@ warm-up outside the clock. The configurations are measured interleaved,
   5 migrants, the default); the ratio is the speed-up;
 - 2 local workers without migration: migration's overhead;
 - 2 Ray actors on this machine (``ray.init(num_cpus=2)``), with migration:
-  Ray's overhead against the local backend. Skipped when Ray is missing.
+  Ray's overhead against the local backend. Skipped when Ray is missing;
+- the coordinator's cost with many more islands than cores: W=64 islands on
+  2 local workers against W=2 on 2 (the same individuals in all; target: at
+  least 90% of W=2's individuals/s), which shows that one coordinator keeps up
+  with a large cluster;
+- a lost worker: W=2 islands on 2 workers (local processes, and Ray actors
+  when Ray is there), a snapshot, ``--since`` rounds, then one worker is
+  killed with SIGKILL; the time from the kill to the first round completed on
+  the survivor (which first rebuilds the lost island and repeats its rounds
+  since the snapshot) is measured ``--repeats`` times.
 
-Usage: python benchmarks/scaling.py [--per-island 1000000] [--repeats 5] [--out scaling.json]
+Usage: python benchmarks/scaling.py [--per-island 1000000] [--repeats 5] [--only NAME ...] [--out scaling.json]
 """
 
 from __future__ import annotations
@@ -24,13 +33,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import signal
 import statistics
 import time
 from collections.abc import Callable
 from typing import Any
 
 from automl_zero.demo import DEMO_CONFIG, DEMO_SPACE
-from automl_zero.search.islands import IslandModel, IslandsConfig
+from automl_zero.search.islands import IslandModel, IslandsConfig, WorkerPool
 from automl_zero.tasks import linear_regression_tasks
 
 
@@ -53,13 +64,32 @@ def measure(make: Callable[[], IslandModel], per_island: int, round_size: int, d
         busy = [island["busy_seconds"] - b for island, b in zip(model.island_stats(), busy_before, strict=True)]
         return {
             # Time the islands spent searching, over the wall time of all workers: the rest is waiting.
-            "busy_fraction": sum(busy) / (seconds * model.num_islands),
+            "busy_fraction": sum(busy) / (seconds * model.num_workers),
             "imbalance": max(busy) / min(busy) - 1,
             "individuals_per_s": done * model.num_islands / seconds,
             "seconds": seconds,
             "migrations": float(model.state["islands/migrations"][0]),
             "fec_hit_rate": stats["fec_hit_rate"],
         }
+
+
+def time_to_recover(make: Callable[[], IslandModel], since: int, round_size: int) -> dict[str, float]:
+    """Seconds from killing a worker to the first round completed without it (and the rounds it had to repeat)."""
+    with make() as model:
+        model.warm_up()
+        model.step(round_size)
+        model.state  # a snapshot: the lost island restarts from it  # noqa: B018
+        for _ in range(since):
+            model.submit(round_size)
+        model.drain()
+        model.submit(round_size)
+        pid = int(re.search(r"pid (\d+)", model._slots[-1].name).group(1))  # type: ignore[union-attr]
+        start = time.perf_counter()
+        os.kill(pid, signal.SIGKILL)
+        model.complete()
+        seconds = time.perf_counter() - start
+        assert model.lost_workers == 1, "the worker was not lost"
+        return {"seconds": seconds, "rounds_repeated": float(since + 1), "message": model.messages[0]}  # type: ignore[dict-item]
 
 
 def main() -> None:
@@ -70,16 +100,36 @@ def main() -> None:
     parser.add_argument("--interval", type=int, default=50_000, help="migration interval, individuals per island")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--no-ray", action="store_true", help="skip the Ray measurement")
+    parser.add_argument("--no-ray", action="store_true", help="skip the Ray measurements")
+    parser.add_argument("--many", type=int, default=64, help="W of the many-islands measurement (on 2 workers)")
+    parser.add_argument("--since", type=int, default=20, help="rounds between the snapshot and the lost worker")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=("workers", "ray", "many", "lost"),
+        default=("workers", "ray", "many", "lost"),
+        help="what to measure (default: everything)",
+    )
     parser.add_argument("--out", default="scaling.json")
     args = parser.parse_args()
 
     tasks = linear_regression_tasks(10, 4, 100, 100, seed=args.seed)
     config = DEMO_CONFIG.__class__(**{**DEMO_CONFIG.__dict__, "seed": args.seed})
 
-    def islands(workers: int, interval: int, backend: str = "local") -> Callable[[], IslandModel]:
-        setting = IslandsConfig(workers=workers, migration_interval=interval, migrants=5, backend=backend)
-        return lambda: IslandModel(DEMO_SPACE, [tasks], config, setting)
+    def islands(
+        workers: int, interval: int, backend: str = "local", count: int | None = None
+    ) -> Callable[[], IslandModel]:
+        setting = IslandsConfig(count=count, workers=workers, migration_interval=interval, migrants=5, backend=backend)
+
+        def make() -> IslandModel:
+            pool: WorkerPool | None = None
+            if backend == "ray":
+                from automl_zero.search.ray_backend import RayPool
+
+                pool = RayPool()
+            return IslandModel(DEMO_SPACE, [tasks], config, setting, pool=pool)
+
+        return make
 
     local: dict[str, Callable[[], IslandModel]] = {
         "1 worker": islands(1, args.interval),
@@ -101,24 +151,64 @@ def main() -> None:
                     flush=True,
                 )
 
-    measure_all(local)
-    if not args.no_ray:
+    summary: dict[str, Any] = {
+        "cores": os.cpu_count(),
+        "per_island": args.per_island,
+        "round": args.round,
+        "migration_interval": args.interval,
+    }
+    if "workers" in args.only:
+        measure_all(local)
+    if "many" in args.only:
+        # The same individuals in both: W=64 islands run per_island * 2 / 64 each.
+        many = max(args.round, args.per_island * 2 // args.many)
+        for repeat in range(args.repeats):
+            for name, make, per_island in (
+                ("W=2 on 2 local workers", islands(2, args.interval, count=2), args.per_island),
+                (f"W={args.many} on 2 local workers", islands(2, args.interval, count=args.many), many),
+            ):
+                result = measure(make, per_island, args.round, args.depth)
+                results.setdefault(name, []).append(result)
+                print(
+                    f"repeat {repeat + 1}: {name:36s} {result['individuals_per_s']:>10,.0f} individuals/s "
+                    f"({result['seconds']:.1f} s, busy {result['busy_fraction']:.0%})",
+                    flush=True,
+                )
+    ray: Any = None
+    if not args.no_ray and ("ray" in args.only or "lost" in args.only):
         try:
             import ray
         except ImportError:
-            print('Ray is not installed (pip install "automl-zero[ray]"): skipping the Ray measurement')
-        else:
-            from automl_zero.search.ray_backend import connect
+            print('Ray is not installed (pip install "automl-zero[ray]"): skipping the Ray measurements')
+    if ray is not None and "ray" in args.only:
+        from automl_zero.search.ray_backend import connect
 
-            # Ray's own processes share the cores: compare with the local backend while Ray runs too.
-            connect(None, 2)
-            measure_all(
-                {
-                    "2 local workers (Ray started)": islands(2, args.interval),
-                    "2 Ray actors": islands(2, args.interval, "ray"),
-                }
-            )
-            ray.shutdown()
+        # Ray's own processes share the cores: compare with the local backend while Ray runs too.
+        connect(None, 2)
+        measure_all(
+            {
+                "2 local workers (Ray started)": islands(2, args.interval),
+                "2 Ray actors": islands(2, args.interval, "ray"),
+            }
+        )
+    if "lost" in args.only:
+        backends = ["local"] + (["ray"] if ray is not None else [])
+        recoveries: dict[str, list[float]] = {}
+        for repeat in range(args.repeats):
+            for backend in backends:
+                recovery = time_to_recover(islands(2, args.interval, backend), args.since, args.round)
+                recoveries.setdefault(backend, []).append(recovery["seconds"])
+                print(
+                    f"repeat {repeat + 1}: a lost {backend} worker: the first round on the survivor "
+                    f"{recovery['seconds']:.2f} s after the kill, repeating {args.since + 1} rounds of the "
+                    f"lost island ({recovery['message']})",
+                    flush=True,
+                )
+        summary["seconds_from_lost_worker_to_next_round"] = {
+            backend: statistics.median(values) for backend, values in recoveries.items()
+        }
+    if ray is not None:
+        ray.shutdown()
 
     median = {name: statistics.median(r["individuals_per_s"] for r in runs) for name, runs in results.items()}
 
@@ -128,18 +218,20 @@ def main() -> None:
             x["individuals_per_s"] / y["individuals_per_s"] for x, y in zip(results[a], results[b], strict=True)
         )
 
-    summary: dict[str, Any] = {
-        "cores": os.cpu_count(),
-        "per_island": args.per_island,
-        "round": args.round,
-        "migration_interval": args.interval,
-        "median_individuals_per_s": median,
-        "runs": results,
-        "speedup_2_vs_1": median["2 local workers"] / median["1 worker"],
-        "migration_overhead": 1 - median["2 local workers"] / median["2 local workers, no migration"],
-        "speedup_2_vs_1_paired": paired("2 local workers", "1 worker"),
-        "migration_overhead_paired": 1 - paired("2 local workers", "2 local workers, no migration"),
-    }
+    summary.update({"median_individuals_per_s": median, "runs": results})
+    if "1 worker" in median:
+        summary.update(
+            {
+                "speedup_2_vs_1": median["2 local workers"] / median["1 worker"],
+                "migration_overhead": 1 - median["2 local workers"] / median["2 local workers, no migration"],
+                "speedup_2_vs_1_paired": paired("2 local workers", "1 worker"),
+                "migration_overhead_paired": 1 - paired("2 local workers", "2 local workers, no migration"),
+            }
+        )
+    many_name = f"W={args.many} on 2 local workers"
+    if many_name in median:
+        summary["many_islands_vs_2"] = median[many_name] / median["W=2 on 2 local workers"]
+        summary["many_islands_vs_2_paired"] = paired(many_name, "W=2 on 2 local workers")
     if "2 Ray actors" in median:
         summary["ray_vs_local"] = median["2 Ray actors"] / median["2 local workers (Ray started)"]
         summary["ray_vs_local_paired"] = paired("2 Ray actors", "2 local workers (Ray started)")
@@ -147,14 +239,22 @@ def main() -> None:
     for name, value in median.items():
         print(f"median {name:36s} {value:>10,.0f} individuals/s")
     print("ratios: of the medians / median of the per-repeat ratios")
-    print(
-        f"2 local workers / 1 worker:  {summary['speedup_2_vs_1']:.2f}x / {summary['speedup_2_vs_1_paired']:.2f}x "
-        "(target >= 1.8x)"
-    )
-    print(
-        f"migration's overhead:        {summary['migration_overhead']:+.1%} / "
-        f"{summary['migration_overhead_paired']:+.1%} (target < 5%)"
-    )
+    if "speedup_2_vs_1" in summary:
+        print(
+            f"2 local workers / 1 worker:  {summary['speedup_2_vs_1']:.2f}x / "
+            f"{summary['speedup_2_vs_1_paired']:.2f}x (target >= 1.8x)"
+        )
+        print(
+            f"migration's overhead:        {summary['migration_overhead']:+.1%} / "
+            f"{summary['migration_overhead_paired']:+.1%} (target < 5%)"
+        )
+    if "many_islands_vs_2" in summary:
+        print(
+            f"W={args.many} / W=2, 2 workers:   {summary['many_islands_vs_2']:.2f}x / "
+            f"{summary['many_islands_vs_2_paired']:.2f}x (target >= 0.90x)"
+        )
+    for backend, seconds in summary.get("seconds_from_lost_worker_to_next_round", {}).items():
+        print(f"lost {backend} worker -> next round: {seconds:.2f} s (median; {args.since + 1} rounds repeated)")
     if "ray_vs_local" in summary:
         print(
             f"Ray / local, 2 workers:      {summary['ray_vs_local']:.2f}x / {summary['ray_vs_local_paired']:.2f}x "
