@@ -893,8 +893,8 @@ _DOCS: dict[tuple[type, str], str] = {
         "that hold values and writes one that is read, instead of uniform addresses (0: the original's uniform)."
     ),
     (SearchSpace, "constant_mutation"): (
-        "How ALTER_PARAM changes a real constant: scale (times U[0.5, 2], sign flipped with probability 0.1) "
-        "or log_normal (the original's: sign flipped with probability 0.1, else sign(x) * exp(log|x| + N(0, 1)))."
+        "How ALTER_PARAM changes a real constant: log_normal (the original's: sign flipped with probability 0.1, "
+        "else sign(x) * exp(log|x| + N(0, 1))) or scale (times U[0.5, 2], sign flipped with probability 0.1)."
     ),
     (EvolutionConfig, "population_size"): "P, integer >= 2 (the paper: 100 per worker; the demo: 1000).",
     (EvolutionConfig, "tournament_size"): "T, integer in 1..population_size.",

@@ -65,7 +65,7 @@ def test_demo_space_mutations_keep_fixed_sizes() -> None:
 
 
 def test_constants_are_perturbed_by_a_factor_or_flipped() -> None:
-    space = SearchSpace(mutations=(MutationType.ALTER_PARAM,))
+    space = SearchSpace(mutations=(MutationType.ALTER_PARAM,), constant_mutation="scale")
     arrays = space.to_ints(), space.op_table(), space.mutation_table()
     rng = np.array([9], dtype=np.uint64)
     ratios = []
@@ -82,7 +82,7 @@ def test_constants_are_perturbed_by_a_factor_or_flipped() -> None:
 
 
 def test_log_normal_constants_step_on_a_log_scale_or_flip() -> None:
-    space = SearchSpace(mutations=(MutationType.ALTER_PARAM,), constant_mutation="log_normal")
+    space = SearchSpace(mutations=(MutationType.ALTER_PARAM,))  # the default: log_normal
     arrays = space.to_ints(), space.op_table(), space.mutation_table()
     rng = np.array([9], dtype=np.uint64)
     values = []
@@ -227,9 +227,12 @@ def test_hurdles_filter_and_count() -> None:
     # The hurdle is a percentile of *distinct* fitnesses; a converged population holds many
     # copies at the top, so more than a quarter may clear it, but never all.
     assert 0.0 < stats["hurdle_pass_rate"] < 1.0
-    unhurdled = RegularizedEvolution(SearchSpace(), TASKS, EvolutionConfig(**{**config.__dict__, "hurdles": False}))
-    unhurdled.step(3000)
-    assert search.train_steps < unhurdled.train_steps
+    # Every individual trains on 10 of its 100 examples per task first; only those that clear the
+    # hurdle train on all of them (fewer if training stops early). The two runs' trajectories
+    # differ, so the saving is checked against this individual-by-individual bound.
+    passes = round(stats["hurdle_pass_rate"] * 3000)
+    first_stage, full = 10 * len(TASKS), 100 * len(TASKS)
+    assert search.train_steps <= 3000 * first_stage + passes * full < 3000 * full
 
 
 def test_compute_budget_zeroes_expensive_algorithms() -> None:
