@@ -458,7 +458,9 @@ def build_parser() -> argparse.ArgumentParser:
         "resume",
         help="continue a stopped or killed run from its last checkpoint",
         description="Continue a run directory from its last checkpoint (at most run.checkpoint_every_s seconds "
-        "of search are lost after a kill). --max-seconds / --max-individuals extend its budget.",
+        "of search are lost after a kill). --max-seconds / --max-individuals extend its budget; --workers, "
+        "--backend and --address say where its islands run now (any number of workers: W, and so the result, "
+        "stays the run's). A finished run with a report has no budget left: extend it to continue.",
     )
     resume.add_argument("run_dir", help="a run directory written by `automl-zero run`")
     resume.add_argument("--max-seconds", type=_positive(float), help="new total budget in search seconds")

@@ -371,7 +371,8 @@ class _Process:
         if self.process.is_alive():
             with contextlib.suppress(OSError):
                 self.connection.send(None)
-            self.process.join(timeout=5)
+            # A busy (or frozen) worker reads the request to stop only after its rounds: do not wait for them.
+            self.process.join(timeout=0.5)
         if self.process.is_alive():
             self.process.kill()
             self.process.join(timeout=5)
