@@ -72,9 +72,16 @@ def model(
     interval: int = 1000,
     migrants: int = 3,
     pool: LocalPool | None = None,
+    round_timeout_s: float | None = None,
 ) -> IslandModel:
     """W=``islands``; in this process unless ``workers`` > 1 (local processes) or a pool is given."""
-    setting = IslandsConfig(count=islands, workers=workers, migration_interval=interval, migrants=migrants)
+    setting = IslandsConfig(
+        count=islands,
+        workers=workers,
+        migration_interval=interval,
+        migrants=migrants,
+        round_timeout_s=round_timeout_s,
+    )
     return IslandModel(SPACE, [TASKS], CONFIG, setting, pool=pool)
 
 
@@ -258,3 +265,16 @@ def test_bad_islands_configs() -> None:
     with pytest.raises(ValueError, match="backend"):
         IslandsConfig(backend="slurm")
     assert IslandsConfig().num_workers == IslandsConfig().num_islands == max(1, os.cpu_count() or 1)
+
+
+@pytest.mark.slow
+def test_a_frozen_local_worker_is_lost_at_its_deadline() -> None:
+    reference = run(model(3), 8)
+    with model(3, workers=2, round_timeout_s=2) as m:
+        run(m, 4)
+        frozen = m._slots[1].handle.process.pid  # type: ignore[attr-defined]
+        os.kill(frozen, signal.SIGSTOP)  # alive but silent, like a machine cut off from the network
+        state = run(m, 4)
+        assert m.lost_workers == 1 and m.placement() == [[0, 1, 2]]
+        assert "no answer within 2 s" in m.messages[0]
+    assert_same(state, reference)
