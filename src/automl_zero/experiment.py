@@ -684,7 +684,7 @@ def report_markdown(report: Mapping[str, Any]) -> str:
         f"# {report['name']} (seed {report['seed']})",
         "",
         f"{report['individuals']:,} individuals in {report['seconds']:.1f} s "
-        f"({report['individuals_per_s']:,.0f}/s), FEC hit rate {report['fec_hit_rate']:.1%}, "
+        f"({report['individuals_per_s']:,.0f}/s on average), FEC hit rate {report['fec_hit_rate']:.1%}, "
         f"{report['discoveries']} improvements of the best; status: {report['status']}.",
         "",
         "Task sets:",
