@@ -131,15 +131,25 @@ class EvolutionConfig:
     def __post_init__(self) -> None:
         combination_code(self.fitness_combination)
         if self.population_size < 2 or not 1 <= self.tournament_size <= self.population_size:
-            raise ValueError("need population_size >= 2 and 1 <= tournament_size <= population_size")
+            raise ValueError(
+                "need population_size >= 2 and 1 <= tournament_size <= population_size, "
+                f"got population_size={self.population_size!r}, tournament_size={self.tournament_size!r}"
+            )
         if not 0.0 <= self.mutate_prob <= 1.0:
             raise ValueError(f"mutate_prob must be in [0, 1], got {self.mutate_prob}")
         if self.initial not in ("random", "empty", "algorithm"):
             raise ValueError(f"initial must be 'random', 'empty' or 'algorithm', got {self.initial!r}")
         if self.fec_train_examples < 1 or self.fec_valid_examples < 1 or self.fec_cache_size < 1:
-            raise ValueError("FEC needs at least one train and one valid example and a cache of at least 1")
+            raise ValueError(
+                "FEC needs at least one train and one valid example and a cache of at least 1, got "
+                f"fec_train_examples={self.fec_train_examples!r}, fec_valid_examples={self.fec_valid_examples!r}, "
+                f"fec_cache_size={self.fec_cache_size!r}"
+            )
         if not 0.0 < self.hurdle_train_fraction <= 1.0 or not 0.0 <= self.hurdle_percentile <= 100.0:
-            raise ValueError("hurdle_train_fraction must be in (0, 1] and hurdle_percentile in [0, 100]")
+            raise ValueError(
+                "hurdle_train_fraction must be in (0, 1] and hurdle_percentile in [0, 100], got "
+                f"{self.hurdle_train_fraction!r} and {self.hurdle_percentile!r}"
+            )
 
 
 def _as_int64(value: int) -> int:
