@@ -155,13 +155,14 @@ class IslandWorker:
         self.busy_seconds = 0.0  # in step: the rest of a worker's time is waiting and talking
         self._reported_best = -np.inf
 
-    def warm_up(self) -> None:
-        """Compile or load the compiled code of the search and of migration for these tasks."""
+    def warm_up(self, migration: bool = True) -> None:
+        """Compile or load the compiled code of the search (and of migration) for these tasks."""
         search = self.search
         tiny = dataclasses.replace(search.config, population_size=2, tournament_size=1)
         evolution = RegularizedEvolution(search.space, search.tasks, tiny, self._initial)
         evolution.step(3)
-        evolution.immigrate(evolution.emigrants(1))  # scores a migrant: the executor migration uses
+        if migration:
+            evolution.immigrate(evolution.emigrants(1))  # scores a migrant: the executor migration uses
 
     def step(self, count: int) -> dict[str, Any]:
         """Run ``count`` more individuals; return the island's stats.
@@ -243,10 +244,16 @@ class IslandHost:
                 raise RuntimeError(f"island {island}, {method}: {error!r}") from error
         return out
 
-    def add(self, island: int, args: tuple[Any, ...], state: Mapping[str, np.ndarray] | None = None) -> str:
+    def add(
+        self,
+        island: int,
+        args: tuple[Any, ...],
+        state: Mapping[str, np.ndarray] | None = None,
+        migration: bool = True,
+    ) -> str:
         """Build island ``island`` from its arguments, warmed up, in ``state`` if given; return :meth:`where`."""
         worker = IslandWorker(*args)
-        worker.warm_up()
+        worker.warm_up(migration)
         if state is not None:
             worker.load(state)
         self.islands[island] = worker
@@ -587,7 +594,8 @@ class IslandModel:
         self._flush(slot)
         slot.islands.append(island)
         self._owner[island] = slot
-        calls: list[Call] = [(island, "add", (self._island_args[island], self._snapshot(island)))]
+        migrates = self.num_islands > 1 and self.islands.migration_interval > 0 and self.islands.migrants > 0
+        calls: list[Call] = [(island, "add", (self._island_args[island], self._snapshot(island), migrates))]
         keys: list[tuple[int | None, int]] = [(None, island)]
         for op in range(self._base, self._next_op):
             entry = self._log[op]
