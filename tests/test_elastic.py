@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -212,6 +213,7 @@ def ray_cluster(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, subproce
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+        shutil.rmtree(temp_dir, ignore_errors=True)
 
 
 def descendants(pid: int) -> list[int]:
