@@ -265,7 +265,7 @@ def _pick_address(mask: np.int64, count: int, low: int, rng: np.ndarray) -> int:
     """A uniform address in [low, count) whose bit is set in ``mask``; -1 if there is none."""
     n = 0
     for a in range(low, count):
-        n += (mask >> a) & 1
+        n += int((mask >> a) & 1)
     if n == 0:
         return -1
     pick = randint(rng, n)

@@ -195,7 +195,8 @@ def test_teacher_classification_is_balanced_deterministic_and_not_linear() -> No
     tasks = teacher_classification_tasks(10, 8, 500, 200, seed=3, num_epochs=4)
     again = teacher_classification_tasks(10, 8, 500, 200, seed=3, num_epochs=4)
     assert all(
-        np.array_equal(a.train_x, b.train_x) and np.array_equal(a.valid_y, b.valid_y) for a, b in zip(tasks, again)
+        np.array_equal(a.train_x, b.train_x) and np.array_equal(a.valid_y, b.valid_y)
+        for a, b in zip(tasks, again, strict=True)
     )
     assert all(t.eval_type == EvalType.ACCURACY for t in tasks)
     labels = np.concatenate([np.concatenate([t.train_y, t.valid_y]) for t in tasks])
