@@ -440,7 +440,7 @@ def test_instruction_addresses() -> None:
     with pytest.raises(ValueError):
         Instruction(Op.NO_OP, out=1)
     with pytest.raises(ValueError):
-        Instruction(65)
+        Instruction(len(OPS))
     assert Instruction(5, out=1, in1=2).op is Op.SCALAR_ABS_OP
 
 

@@ -1,7 +1,8 @@
-"""The op table: numbers and names of the original, lookup by spec(), printed forms."""
+"""The op table: numbers and names of the original, lookup by spec(), printed forms, complete rows."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, Instruction
@@ -9,7 +10,6 @@ from automl_zero.ops import (
     ALL_OPS,
     DEMO_OPS,
     LEARN_OPS,
-    NUM_OPS,
     OPS,
     PREDICT_OPS,
     SETUP_OPS,
@@ -90,18 +90,17 @@ ORIGINAL_NAMES = [
 ]
 
 
-def test_table_has_65_rows_in_order() -> None:
-    assert NUM_OPS == 65
-    assert len(OPS) == 65
-    assert len(Op) == 65
-    assert [row.number for row in OPS] == list(range(65))
-    assert [int(row.op) for row in OPS] == list(range(65))
+def test_table_rows_are_in_order() -> None:
+    assert len(OPS) == len(Op)
+    assert [row.number for row in OPS] == list(range(len(OPS)))
+    assert [int(row.op) for row in OPS] == list(range(len(OPS)))
 
 
 def test_names_and_numbers_match_the_original() -> None:
-    assert len(ORIGINAL_NAMES) == 65
-    assert [row.name for row in OPS] == ORIGINAL_NAMES
-    assert [op.name for op in Op] == ORIGINAL_NAMES
+    builtin = [row for row in OPS if row.builtin]
+    assert [row.name for row in builtin] == ORIGINAL_NAMES
+    assert [op.name for op in Op][: len(builtin)] == ORIGINAL_NAMES
+    assert tuple(row.op for row in builtin) == ALL_OPS
 
 
 @pytest.mark.parametrize(
@@ -157,10 +156,16 @@ def test_spec_of_every_op_by_every_key() -> None:
     assert spec("no").op is Op.NO_OP
 
 
-@pytest.mark.parametrize("key", [65, 100, -1, "FOO", "SCALAR_SUMM", "scalar", "", "SCALAR_SUM_OP_OP"])
+@pytest.mark.parametrize("key", [-1, "FOO", "SCALAR_SUMM", "scalar", "", "SCALAR_SUM_OP_OP"])
 def test_spec_rejects_unknown_ops(key: int | str) -> None:
     with pytest.raises(ValueError, match="unknown op"):
         spec(key)
+
+
+def test_spec_rejects_numbers_past_the_table() -> None:
+    for number in (len(OPS), len(OPS) + 35):
+        with pytest.raises(ValueError, match="unknown op"):
+            spec(number)
 
 
 def test_ops_from_names_keeps_order() -> None:
@@ -184,7 +189,7 @@ def _example_instruction(row_index: int) -> Instruction:
 
 
 def test_every_op_prints_distinctly() -> None:
-    texts = [str(_example_instruction(i)) for i in range(NUM_OPS)]
+    texts = [str(_example_instruction(i)) for i in range(len(OPS))]
     assert all("{" not in text and "}" not in text for text in texts), texts
     duplicates = {text for text in texts if texts.count(text) > 1}
     assert not duplicates, duplicates
@@ -257,10 +262,54 @@ def test_demo_ops_are_the_six_of_the_demo() -> None:
 
 
 def test_component_op_lists() -> None:
-    assert tuple(Op) == ALL_OPS
-    assert set(SETUP_OPS) == {Op(n) for n in range(56, 65)}
+    assert set(SETUP_OPS) == {row.op for row in OPS if row.builtin and row.name.endswith("_SET_OP")}
     assert Op.NO_OP not in LEARN_OPS
     assert Op.SCALAR_CONST_SET_OP in LEARN_OPS
     assert Op.VECTOR_UNIFORM_SET_OP not in LEARN_OPS
-    assert set(LEARN_OPS) == set(Op) - {Op.NO_OP} - set(SETUP_OPS) | {Op.SCALAR_CONST_SET_OP}
+    assert set(LEARN_OPS) == set(ALL_OPS) - {Op.NO_OP} - set(SETUP_OPS) | {Op.SCALAR_CONST_SET_OP}
     assert PREDICT_OPS == LEARN_OPS
+
+
+def test_every_row_is_a_complete_definition() -> None:
+    for row in OPS:
+        assert row.gloss, row.name
+        assert row.numpy, row.name
+        assert row.kernel.strip(), row.name
+        assert row.algebra in ("", "product", "sum"), row.name
+        if row.out is None:
+            assert row.kernel.strip() == "pass" and row.numpy == "pass", row.name
+        else:
+            assert row.reference is not None, row.name
+            # The export line writes the output's kind, the compiled kernel too.
+            assert row.numpy.startswith(f"self.{row.out.prefix}[{{o}}"), row.name
+            assert f"{row.out.prefix}[o" in row.kernel or (row.out is Kind.MATRIX and "mf[o" in row.kernel), row.name
+
+
+def test_commutative_ops_commute_in_the_reference_kernel() -> None:
+    """An op the table marks commutative gives the same bits with its operands swapped."""
+    from automl_zero.ops import Operands
+    from automl_zero.vm.rng import SplitMix64
+
+    rng = np.random.default_rng(0)
+    marked = [row for row in OPS if row.commutative]
+    assert {row.op for row in marked} >= {Op.SCALAR_SUM_OP, Op.VECTOR_INNER_PRODUCT_OP, Op.MATRIX_PRODUCT_OP}
+    for row in marked:
+        assert len(row.inputs) == 2 and row.inputs[0] == row.inputs[1], row.name
+        shape = ((), (4,), (4, 4))[row.inputs[0]]
+        for _ in range(20):
+            x, y = (rng.normal(size=shape) for _ in range(2))
+            if shape == ():
+                x, y = np.float64(x), np.float64(y)
+            first = row.reference(Operands(x, y, (0.0, 0.0, 0.0), 4, SplitMix64(0), None))  # type: ignore[misc]
+            second = row.reference(Operands(y, x, (0.0, 0.0, 0.0), 4, SplitMix64(0), None))  # type: ignore[misc]
+            assert np.array_equal(first, second), row.name
+
+
+def test_export_and_simplify_read_the_table() -> None:
+    """No per-op table is kept outside ops.py: the export's lines and glosses are the rows'."""
+    from automl_zero.analysis import export, simplify
+
+    assert not hasattr(export, "_CODE") and not hasattr(export, "_WORDS")
+    assert not hasattr(simplify, "_COMMUTATIVE")
+    helpers = {name for row in OPS for name in row.numpy_helpers}
+    assert helpers <= set(export._HELPERS)

@@ -21,6 +21,7 @@ printing, parsing and analysis; the search keeps algorithms as arrays
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import math
 import operator
@@ -373,18 +374,33 @@ def _template_regex(template: str, row: OpSpec) -> tuple[re.Pattern[str], tuple[
     return re.compile(pattern), tuple(slots)
 
 
-_FORMS: tuple[tuple[re.Pattern[str], tuple[str, ...], OpSpec], ...] = tuple(
-    (regex, slots, row)
-    for row in OPS
-    for template in (row.template, *row.aliases)
-    for regex, slots in [_template_regex(template, row)]
-)
+@functools.cache
+def _forms(count: int) -> tuple[tuple[re.Pattern[str], tuple[str, ...], OpSpec], ...]:
+    """The parser's patterns for the first ``count`` ops (the table grows when ops are registered)."""
+    return tuple(
+        (regex, slots, row)
+        for row in OPS[:count]
+        for template in (row.template, *row.aliases)
+        for regex, slots in [_template_regex(template, row)]
+    )
 
 
-#: The function names of the notation (``dot``, ``abs``, ...), each the name of one or more ops.
-OP_FUNCTIONS: frozenset[str] = frozenset(
-    name for row in OPS for template in (row.template, *row.aliases) for name in re.findall(r"(\w+)\(", template)
-)
+@functools.cache
+def _op_functions(count: int) -> frozenset[str]:
+    """The function names of the notation (``dot``, ``abs``, ...) of the first ``count`` ops."""
+    return frozenset(
+        name
+        for row in OPS[:count]
+        for template in (row.template, *row.aliases)
+        for name in re.findall(r"(\w+)\(", template)
+    )
+
+
+def op_functions() -> frozenset[str]:
+    """The function names of the notation (``dot``, ``abs``, ...), each the name of one or more ops."""
+    return _op_functions(len(OPS))
+
+
 #: Where an error sends a user who needs the list of ops.
 LIST_OPS_HINT = "`automl-zero ops` lists every op and its form"
 
@@ -392,11 +408,11 @@ LIST_OPS_HINT = "`automl-zero ops` lists every op and its form"
 def _closest_function(name: str) -> str | None:
     """The function name of the notation that ``name`` most likely meant (``dotproduct`` -> ``dot``), or None."""
     lower = name.lower()
-    close = difflib.get_close_matches(lower, sorted(OP_FUNCTIONS), n=1)
+    close = difflib.get_close_matches(lower, sorted(op_functions()), n=1)
     if close:
         return close[0]
     # A longer spelling of a name (dotproduct, maximize): the longest name it starts with, or that starts with it.
-    prefixes = [f for f in OP_FUNCTIONS if len(f) >= 3 and (lower.startswith(f.lower()) or f.startswith(lower))]
+    prefixes = [f for f in op_functions() if len(f) >= 3 and (lower.startswith(f.lower()) or f.startswith(lower))]
     return max(prefixes, key=len) if len(lower) >= 3 and prefixes else None
 
 
@@ -440,7 +456,7 @@ def parse_instruction(text: str) -> Instruction:
 
     """
     compact = "".join(text.split())
-    for regex, slots, row in _FORMS:
+    for regex, slots, row in _forms(len(OPS)):
         match = regex.fullmatch(compact)
         if match is None:
             continue
@@ -454,7 +470,7 @@ def parse_instruction(text: str) -> Instruction:
             data=data,
         )
     call = re.fullmatch(r"[^=]*=\s*([A-Za-z_]\w*)\s*\(.*", text.strip())
-    if call is not None and call.group(1) not in OP_FUNCTIONS:
+    if call is not None and call.group(1) not in op_functions():
         raise UnknownOpError(call.group(1), text.strip())
     raise ValueError(
         f"'{text.strip()}' is not an instruction; expected a form such as 's3 = s0 - s1', "

@@ -20,9 +20,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, uint64
+from numba import uint64
 
-_jit = njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)
+from automl_zero.vm.jit import kernel
+
+_jit = kernel()
 
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)

@@ -13,11 +13,11 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
-from numba import njit
 
 from automl_zero.algorithm import Algorithm, Instruction, MemorySize
 from automl_zero.ops import OPS, Kind, Op, Param
-from automl_zero.vm.compiled import _IN1_KIND, _IN2_KIND, _OUT_KIND, _next_uniform, live_after
+from automl_zero.vm.compiled import IN1_KIND, IN2_KIND, OUT_KIND, live_after, task_uniform
+from automl_zero.vm.jit import kernel
 
 # Positions in the space vector (SearchSpace.to_ints); kept here so that the kernels below need no import cycle.
 SP_S, SP_V, SP_M, SP_INIT, SP_MIN, SP_MAX, SP_NUM_OPS, SP_NUM_MUTATIONS, SP_CONSTANTS, SP_SEMANTIC, SP_SIZE = (
@@ -104,7 +104,7 @@ def random_algorithm(
 
 
 class MutationType(enum.IntEnum):
-    """Mutation types (SPEC section 5; the original's mutator.cc), picked uniformly."""
+    """Mutation types (docs/semantics.md, "Mutations"; the original's mutator.cc), picked uniformly."""
 
     ALTER_PARAM = 0  # one argument of one instruction: an address, a constant, an index, a distribution parameter
     RANDOMIZE_INSTRUCTION = 1  # one instruction replaced by a random one
@@ -138,19 +138,19 @@ for _spec in OPS:
 _NUM_INPUTS = np.array([len(row.inputs) for row in OPS], dtype=np.int64)
 _NUM_PARAMS = np.array([len(row.params) for row in OPS], dtype=np.int64)
 
-_jit = njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)
+_jit = kernel()
 
 
 @_jit
 def next_uniform(rng: np.ndarray) -> float:
     """A float in [0, 1) from the SplitMix64 stream in ``rng[0]``."""
-    return _next_uniform(rng, 0)
+    return task_uniform(rng, 0)
 
 
 @_jit
 def randint(rng: np.ndarray, n: int) -> int:
     """An integer in [0, n)."""
-    i = int(_next_uniform(rng, 0) * n)
+    i = int(task_uniform(rng, 0) * n)
     return i if i < n else n - 1
 
 
@@ -172,9 +172,9 @@ def _random_param(rng: np.ndarray, code: int) -> float:
 def random_instruction_into(row_i: np.ndarray, row_f: np.ndarray, op: int, space: np.ndarray, rng: np.ndarray) -> None:
     """Write a random instruction of ``op`` (random addresses and parameters) into a row."""
     row_i[0] = op
-    row_i[1] = _random_address(rng, _IN1_KIND[op], False, space) if _IN1_KIND[op] >= 0 else 0
-    row_i[2] = _random_address(rng, _IN2_KIND[op], False, space) if _IN2_KIND[op] >= 0 else 0
-    row_i[3] = _random_address(rng, _OUT_KIND[op], True, space) if _OUT_KIND[op] >= 0 else 0
+    row_i[1] = _random_address(rng, IN1_KIND[op], False, space) if IN1_KIND[op] >= 0 else 0
+    row_i[2] = _random_address(rng, IN2_KIND[op], False, space) if IN2_KIND[op] >= 0 else 0
+    row_i[3] = _random_address(rng, OUT_KIND[op], True, space) if OUT_KIND[op] >= 0 else 0
     for slot in range(3):
         code = _PARAM_CODE[op, slot]
         row_f[slot] = _random_param(rng, code) if code != _P_NONE else 0.0
@@ -238,10 +238,10 @@ def _alter_param(row_i: np.ndarray, row_f: np.ndarray, space: np.ndarray, rng: n
             row_f[0] = min(low, high)
             row_f[1] = max(low, high)
     elif n_params == 0 and choice < n_inputs:
-        kind = _IN1_KIND[op] if choice == 0 else _IN2_KIND[op]
+        kind = IN1_KIND[op] if choice == 0 else IN2_KIND[op]
         row_i[1 + choice] = _random_address(rng, kind, False, space)
     else:
-        row_i[3] = _random_address(rng, _OUT_KIND[op], True, space)
+        row_i[3] = _random_address(rng, OUT_KIND[op], True, space)
 
 
 @_jit
@@ -310,7 +310,7 @@ def _value_masks(
             n += 1
             if d == c and j == exclude:
                 continue
-            out_kind = _OUT_KIND[ints[d, j, 0]]
+            out_kind = OUT_KIND[ints[d, j, 0]]
             if out_kind >= 0 and (c > 0 or (d == 0 and j < k)):
                 holds[out_kind] |= one << ints[d, j, 3]
     read[0], read[1], read[2] = live_after(flat, sizes[0], sizes[1], sizes[2], position, False)
@@ -346,12 +346,12 @@ def _new_instruction_into(
     _value_masks(ints, sizes, c, k, exclude, holds, read)
     random_instruction_into(ints[c, k], floats[c, k], op, space, rng)
     for slot in range(2):
-        kind = _IN1_KIND[op] if slot == 0 else _IN2_KIND[op]
+        kind = IN1_KIND[op] if slot == 0 else IN2_KIND[op]
         if kind >= 0:
             a = _pick_address(holds[kind], space[SP_S + kind], 0, rng)
             if a >= 0:
                 ints[c, k, 1 + slot] = a
-    out_kind = _OUT_KIND[op]
+    out_kind = OUT_KIND[op]
     if out_kind >= 0:
         a = _pick_address(read[out_kind], space[SP_S + out_kind], 0 if out_kind == 2 else 1, rng)
         if a >= 0:

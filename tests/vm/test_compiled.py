@@ -147,11 +147,11 @@ def test_encoded_arrays_are_checked_before_the_unchecked_core() -> None:
 
 
 def test_fingerprint_rows_never_keep_an_earlier_algorithms_errors() -> None:
-    from automl_zero.vm.compiled import _Batch
+    from automl_zero.vm.compiled import Batch
 
     tasks = linear_regression_tasks(2, 4, 4, 3, seed=1)
     executor = CompiledExecutor(tasks, MEMORY)
-    batch: _Batch = executor._batches[0]
+    batch: Batch = executor._batches[0]
     batch.errors = np.zeros((7, 2))
     executor.evaluate(REFERENCE_LINEAR_REGRESSION)
     assert (batch.errors >= 0).all()

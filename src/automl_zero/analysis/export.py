@@ -43,185 +43,20 @@ from automl_zero.algorithm import (
     Instruction,
     MemorySize,
 )
-from automl_zero.ops import Kind, Op
+from automl_zero.ops import Kind, Op, Param
 
 __all__ = ["TASKS", "to_python", "to_sklearn", "write_python"]
 
 #: Task kinds an exported class can be trained for.
 TASKS = ("regression", "binary", "multiclass")
 
-# ---------------------------------------------------------------------------
-# Op kernels: one line of NumPy per op, with the reference executor's semantics.
-# Placeholders: {o}, {a}, {b} addresses; {d0}, {d1}, {d2} parameters (repr).
-# ---------------------------------------------------------------------------
-
+#: How exported lines name the feature size (the ``{F}`` of an op's ``numpy`` line).
 _F = "self.num_features"
-
-_CODE: dict[Op, tuple[str, tuple[str, ...]]] = {
-    Op.NO_OP: ("pass", ()),
-    Op.SCALAR_SUM_OP: ("self.s[{o}] = self.s[{a}] + self.s[{b}]", ()),
-    Op.SCALAR_DIFF_OP: ("self.s[{o}] = self.s[{a}] - self.s[{b}]", ()),
-    Op.SCALAR_PRODUCT_OP: ("self.s[{o}] = self.s[{a}] * self.s[{b}]", ()),
-    Op.SCALAR_DIVISION_OP: ("self.s[{o}] = self.s[{a}] / self.s[{b}]", ()),
-    Op.SCALAR_ABS_OP: ("self.s[{o}] = abs(self.s[{a}])", ()),
-    Op.SCALAR_RECIPROCAL_OP: ("self.s[{o}] = 1.0 / self.s[{a}]", ()),
-    Op.SCALAR_SIN_OP: ("self.s[{o}] = _sin(self.s[{a}])", ("_sin",)),
-    Op.SCALAR_COS_OP: ("self.s[{o}] = _cos(self.s[{a}])", ("_cos",)),
-    Op.SCALAR_TAN_OP: ("self.s[{o}] = _tan(self.s[{a}])", ("_tan",)),
-    Op.SCALAR_ARCSIN_OP: ("self.s[{o}] = _arcsin(self.s[{a}])", ("_arcsin",)),
-    Op.SCALAR_ARCCOS_OP: ("self.s[{o}] = _arccos(self.s[{a}])", ("_arccos",)),
-    Op.SCALAR_ARCTAN_OP: ("self.s[{o}] = math.atan(self.s[{a}])", ()),
-    Op.SCALAR_EXP_OP: ("self.s[{o}] = _exp(self.s[{a}])", ("_exp",)),
-    Op.SCALAR_LOG_OP: ("self.s[{o}] = _log(self.s[{a}])", ("_log",)),
-    Op.SCALAR_HEAVYSIDE_OP: ("self.s[{o}] = 1.0 if self.s[{a}] >= 0.0 else 0.0", ()),
-    Op.SCALAR_MIN_OP: ("self.s[{o}] = self.s[{b}] if self.s[{b}] < self.s[{a}] else self.s[{a}]", ()),
-    Op.SCALAR_MAX_OP: ("self.s[{o}] = self.s[{b}] if self.s[{a}] < self.s[{b}] else self.s[{a}]", ()),
-    Op.VECTOR_HEAVYSIDE_OP: ("self.v[{o}] = np.where(self.v[{a}] > 0.0, 1.0, 0.0)", ()),
-    Op.MATRIX_HEAVYSIDE_OP: ("self.m[{o}] = np.where(self.m[{a}] > 0.0, 1.0, 0.0)", ()),
-    Op.VECTOR_RECIPROCAL_OP: ("self.v[{o}] = 1.0 / self.v[{a}]", ()),
-    Op.MATRIX_RECIPROCAL_OP: ("self.m[{o}] = 1.0 / self.m[{a}]", ()),
-    Op.VECTOR_ABS_OP: ("self.v[{o}] = np.abs(self.v[{a}])", ()),
-    Op.MATRIX_ABS_OP: ("self.m[{o}] = np.abs(self.m[{a}])", ()),
-    Op.VECTOR_SUM_OP: ("self.v[{o}] = self.v[{a}] + self.v[{b}]", ()),
-    Op.VECTOR_DIFF_OP: ("self.v[{o}] = self.v[{a}] - self.v[{b}]", ()),
-    Op.VECTOR_PRODUCT_OP: ("self.v[{o}] = self.v[{a}] * self.v[{b}]", ()),
-    Op.VECTOR_DIVISION_OP: ("self.v[{o}] = self.v[{a}] / self.v[{b}]", ()),
-    Op.VECTOR_MIN_OP: ("self.v[{o}] = np.where(self.v[{b}] < self.v[{a}], self.v[{b}], self.v[{a}])", ()),
-    Op.VECTOR_MAX_OP: ("self.v[{o}] = np.where(self.v[{a}] < self.v[{b}], self.v[{b}], self.v[{a}])", ()),
-    Op.MATRIX_SUM_OP: ("self.m[{o}] = self.m[{a}] + self.m[{b}]", ()),
-    Op.MATRIX_DIFF_OP: ("self.m[{o}] = self.m[{a}] - self.m[{b}]", ()),
-    Op.MATRIX_PRODUCT_OP: ("self.m[{o}] = self.m[{a}] * self.m[{b}]", ()),
-    Op.MATRIX_DIVISION_OP: ("self.m[{o}] = self.m[{a}] / self.m[{b}]", ()),
-    # Matrix min and max give the second operand on a tie or a NaN (the original's ternaries).
-    Op.MATRIX_MIN_OP: ("self.m[{o}] = np.where(self.m[{a}] < self.m[{b}], self.m[{a}], self.m[{b}])", ()),
-    Op.MATRIX_MAX_OP: ("self.m[{o}] = np.where(self.m[{a}] > self.m[{b}], self.m[{a}], self.m[{b}])", ()),
-    Op.SCALAR_VECTOR_PRODUCT_OP: ("self.v[{o}] = self.v[{b}] * self.s[{a}]", ()),
-    Op.SCALAR_MATRIX_PRODUCT_OP: ("self.m[{o}] = self.m[{b}] * self.s[{a}]", ()),
-    Op.SCALAR_BROADCAST_OP: ("self.v[{o}] = self.s[{a}]", ()),
-    Op.VECTOR_COLUMN_BROADCAST_OP: ("self.m[{o}] = self.v[{a}][:, None]", ()),
-    Op.VECTOR_ROW_BROADCAST_OP: ("self.m[{o}] = self.v[{a}][None, :]", ()),
-    Op.VECTOR_INNER_PRODUCT_OP: ("self.s[{o}] = _dot(self.v[{a}], self.v[{b}])", ("_dot",)),
-    Op.VECTOR_OUTER_PRODUCT_OP: ("self.m[{o}] = np.outer(self.v[{a}], self.v[{b}])", ()),
-    Op.MATRIX_VECTOR_PRODUCT_OP: ("self.v[{o}] = _matvec(self.m[{a}], self.v[{b}])", ("_matvec",)),
-    Op.MATRIX_MATRIX_PRODUCT_OP: ("self.m[{o}] = _matmul(self.m[{a}], self.m[{b}])", ("_matmul",)),
-    Op.MATRIX_TRANSPOSE_OP: ("self.m[{o}] = self.m[{a}].T.copy()", ()),
-    Op.VECTOR_NORM_OP: ("self.s[{o}] = _norm(self.v[{a}])", ("_norm",)),
-    Op.MATRIX_NORM_OP: ("self.s[{o}] = _norm(self.m[{a}])", ("_norm",)),
-    Op.MATRIX_COLUMN_NORM_OP: ("self.v[{o}] = [_norm(self.m[{a}][:, j]) for j in range(" + _F + ")]", ("_norm",)),
-    Op.MATRIX_ROW_NORM_OP: ("self.v[{o}] = [_norm(self.m[{a}][i, :]) for i in range(" + _F + ")]", ("_norm",)),
-    Op.VECTOR_MEAN_OP: ("self.s[{o}] = _mean(self.v[{a}])", ("_mean",)),
-    Op.MATRIX_MEAN_OP: ("self.s[{o}] = _mean(self.m[{a}])", ("_mean",)),
-    Op.MATRIX_ROW_MEAN_OP: ("self.v[{o}] = [_mean(self.m[{a}][i, :]) for i in range(" + _F + ")]", ("_mean",)),
-    Op.VECTOR_ST_DEV_OP: ("self.s[{o}] = _std(self.v[{a}])", ("_std",)),
-    Op.MATRIX_ST_DEV_OP: ("self.s[{o}] = _std(self.m[{a}])", ("_std",)),
-    Op.MATRIX_ROW_ST_DEV_OP: ("self.v[{o}] = [_std(self.m[{a}][i, :]) for i in range(" + _F + ")]", ("_std",)),
-    Op.SCALAR_CONST_SET_OP: ("self.s[{o}] = {d0}", ()),
-    Op.VECTOR_CONST_SET_OP: ("self.v[{o}, _index({d0}, " + _F + ")] = {d1}", ("_index",)),
-    Op.MATRIX_CONST_SET_OP: (
-        "self.m[{o}, _index({d0}, " + _F + "), _index({d1}, " + _F + ")] = {d2}",
-        ("_index",),
-    ),
-    Op.SCALAR_UNIFORM_SET_OP: ("self.s[{o}] = self.rng.uniform({d0}, {d1})", ("SplitMix64",)),
-    Op.VECTOR_UNIFORM_SET_OP: ("self.v[{o}] = self.rng.uniform({d0}, {d1}, (" + _F + ",))", ("SplitMix64",)),
-    Op.MATRIX_UNIFORM_SET_OP: (
-        "self.m[{o}] = self.rng.uniform({d0}, {d1}, (" + _F + ", " + _F + "))",
-        ("SplitMix64",),
-    ),
-    Op.SCALAR_GAUSSIAN_SET_OP: ("self.s[{o}] = self.rng.gaussian({d0}, {d1})", ("SplitMix64",)),
-    Op.VECTOR_GAUSSIAN_SET_OP: ("self.v[{o}] = self.rng.gaussian({d0}, {d1}, (" + _F + ",))", ("SplitMix64",)),
-    Op.MATRIX_GAUSSIAN_SET_OP: (
-        "self.m[{o}] = self.rng.gaussian({d0}, {d1}, (" + _F + ", " + _F + "))",
-        ("SplitMix64",),
-    ),
-}
-assert set(_CODE) == set(Op), "every op needs a line of exported code"
-
-# Plain-words description of each op ("{a}", "{b}" name the inputs, roles substituted).
-_WORDS: dict[Op, str] = {
-    Op.NO_OP: "does nothing",
-    Op.SCALAR_SUM_OP: "sum",
-    Op.SCALAR_DIFF_OP: "difference",
-    Op.SCALAR_PRODUCT_OP: "product",
-    Op.SCALAR_DIVISION_OP: "quotient",
-    Op.SCALAR_ABS_OP: "absolute value",
-    Op.SCALAR_RECIPROCAL_OP: "reciprocal",
-    Op.SCALAR_SIN_OP: "sine",
-    Op.SCALAR_COS_OP: "cosine",
-    Op.SCALAR_TAN_OP: "tangent",
-    Op.SCALAR_ARCSIN_OP: "arcsine (NaN outside [-1, 1])",
-    Op.SCALAR_ARCCOS_OP: "arccosine (NaN outside [-1, 1])",
-    Op.SCALAR_ARCTAN_OP: "arctangent",
-    Op.SCALAR_EXP_OP: "exponential",
-    Op.SCALAR_LOG_OP: "natural logarithm (NaN below 0)",
-    Op.SCALAR_HEAVYSIDE_OP: "step: 1 if {a} >= 0, else 0",
-    Op.SCALAR_MIN_OP: "smaller of the two",
-    Op.SCALAR_MAX_OP: "larger of the two",
-    Op.VECTOR_HEAVYSIDE_OP: "elementwise step: 1 where {a} > 0, else 0",
-    Op.MATRIX_HEAVYSIDE_OP: "elementwise step: 1 where {a} > 0, else 0",
-    Op.VECTOR_RECIPROCAL_OP: "elementwise reciprocal",
-    Op.MATRIX_RECIPROCAL_OP: "elementwise reciprocal",
-    Op.VECTOR_ABS_OP: "elementwise absolute value",
-    Op.MATRIX_ABS_OP: "elementwise absolute value",
-    Op.VECTOR_SUM_OP: "elementwise sum",
-    Op.VECTOR_DIFF_OP: "elementwise difference",
-    Op.VECTOR_PRODUCT_OP: "elementwise product",
-    Op.VECTOR_DIVISION_OP: "elementwise quotient",
-    Op.VECTOR_MIN_OP: "elementwise minimum",
-    Op.VECTOR_MAX_OP: "elementwise maximum",
-    Op.MATRIX_SUM_OP: "elementwise sum",
-    Op.MATRIX_DIFF_OP: "elementwise difference",
-    Op.MATRIX_PRODUCT_OP: "elementwise product",
-    Op.MATRIX_DIVISION_OP: "elementwise quotient",
-    Op.MATRIX_MIN_OP: "elementwise minimum",
-    Op.MATRIX_MAX_OP: "elementwise maximum",
-    Op.SCALAR_VECTOR_PRODUCT_OP: "{b} scaled by {a}",
-    Op.SCALAR_MATRIX_PRODUCT_OP: "{b} scaled by {a}",
-    Op.SCALAR_BROADCAST_OP: "every element set to {a}",
-    Op.VECTOR_COLUMN_BROADCAST_OP: "every column is {a}",
-    Op.VECTOR_ROW_BROADCAST_OP: "every row is {a}",
-    Op.VECTOR_INNER_PRODUCT_OP: "dot product of {a} and {b}",
-    Op.VECTOR_OUTER_PRODUCT_OP: "outer product of {a} and {b}",
-    Op.MATRIX_VECTOR_PRODUCT_OP: "matrix {a} times {b}",
-    Op.MATRIX_MATRIX_PRODUCT_OP: "matrix product",
-    Op.MATRIX_TRANSPOSE_OP: "transpose",
-    Op.VECTOR_NORM_OP: "Euclidean norm of {a}",
-    Op.MATRIX_NORM_OP: "Frobenius norm of {a}",
-    Op.MATRIX_COLUMN_NORM_OP: "norm of each column",
-    Op.MATRIX_ROW_NORM_OP: "norm of each row",
-    Op.VECTOR_MEAN_OP: "mean of the elements of {a}",
-    Op.MATRIX_MEAN_OP: "mean of the elements of {a}",
-    Op.MATRIX_ROW_MEAN_OP: "mean of each row",
-    Op.MATRIX_ROW_ST_DEV_OP: "standard deviation of each row",
-    Op.VECTOR_ST_DEV_OP: "standard deviation of the elements of {a}",
-    Op.MATRIX_ST_DEV_OP: "standard deviation of the elements of {a}",
-    Op.SCALAR_CONST_SET_OP: "a constant",
-    Op.VECTOR_CONST_SET_OP: "set one element (index = fraction of the feature size)",
-    Op.MATRIX_CONST_SET_OP: "set one element (indices = fractions of the feature size)",
-    Op.SCALAR_UNIFORM_SET_OP: "uniform random number",
-    Op.VECTOR_UNIFORM_SET_OP: "uniform random numbers",
-    Op.MATRIX_UNIFORM_SET_OP: "uniform random numbers",
-    Op.SCALAR_GAUSSIAN_SET_OP: "Gaussian random number (mean, std)",
-    Op.VECTOR_GAUSSIAN_SET_OP: "Gaussian random numbers (mean, std)",
-    Op.MATRIX_GAUSSIAN_SET_OP: "Gaussian random numbers (mean, std)",
-}
-assert set(_WORDS) == set(Op), "every op needs a gloss"
-
-# Ops whose result is read as "an update" when it is then added to a variable in Learn.
-_PRODUCTS = frozenset(
-    {
-        Op.SCALAR_PRODUCT_OP,
-        Op.SCALAR_VECTOR_PRODUCT_OP,
-        Op.SCALAR_MATRIX_PRODUCT_OP,
-        Op.VECTOR_OUTER_PRODUCT_OP,
-        Op.VECTOR_PRODUCT_OP,
-        Op.MATRIX_PRODUCT_OP,
-    }
-)
-_SUMS = frozenset({Op.SCALAR_SUM_OP, Op.VECTOR_SUM_OP, Op.MATRIX_SUM_OP})
 
 # ---------------------------------------------------------------------------
 # Helpers embedded in the module: name -> (helpers it needs, source).
-# Copies of the reference executor's semantics.
+# Copies of the reference semantics (automl_zero.numerics); an op's ``numpy`` line
+# names the ones it calls in its ``numpy_helpers``.
 # ---------------------------------------------------------------------------
 
 
@@ -473,7 +308,7 @@ class _Roles:
         inputs = [(kind, (instruction.in1, instruction.in2)[i]) for i, kind in enumerate(row.inputs)]
         names = [self.name(kind, address) for kind, address in inputs]
         out = None if row.out is None else (row.out, instruction.out)
-        words = _WORDS[instruction.op].format(a=names[0] if names else "", b=names[1] if len(names) > 1 else "")
+        words = row.gloss.format(a=names[0] if names else "", b=names[1] if len(names) > 1 else "")
         error_roles = ("the label", "the prediction", "the predicted probability")
         text = words
         new_name: str | None = None
@@ -488,7 +323,7 @@ class _Roles:
             new_name = "the error vector"
         elif (
             self.component == "learn"
-            and instruction.op in _SUMS
+            and row.algebra == "sum"
             and out is not None
             and out in inputs
             and len(set(inputs)) == 2
@@ -500,10 +335,7 @@ class _Roles:
                     what = "parameter" if out[0] is Kind.SCALAR else "weights"
                     target = f"the {what} {target}"
                 text = f"add the update {other[0].prefix}{other[1]} to {target}"
-        elif (
-            any(n != f"{k.prefix}{a}" for n, (k, a) in zip(names, inputs, strict=True))
-            and "{" not in (_WORDS[instruction.op])
-        ):
+        elif any(n != f"{k.prefix}{a}" for n, (k, a) in zip(names, inputs, strict=True)) and "{" not in row.gloss:
             text = f"{words} of {' and '.join(names)}" if len(names) > 1 else f"{words} of {names[0]}"
         if out is not None:
             if self.component == "predict" and out == (Kind.SCALAR, PREDICTION_SCALAR):
@@ -512,7 +344,7 @@ class _Roles:
             self.updates.discard(out)
             if new_name is not None:
                 self.names[out] = new_name
-            if self.component == "learn" and instruction.op in _PRODUCTS:
+            if self.component == "learn" and row.algebra == "product":
                 self.updates.add(out)
         return text
 
@@ -526,19 +358,15 @@ def _predict_reads(algorithm: Algorithm) -> set[tuple[Kind, int]]:
     return reads
 
 
-_UNIFORM_TARGETS = {Op.SCALAR_UNIFORM_SET_OP: "s", Op.VECTOR_UNIFORM_SET_OP: "v", Op.MATRIX_UNIFORM_SET_OP: "m"}
-
-
 def _statement(instruction: Instruction) -> tuple[str, tuple[str, ...]]:
-    """Return the line of NumPy for one instruction and the helpers it needs."""
-    target = _UNIFORM_TARGETS.get(instruction.op)
-    if target is not None and instruction.data[0] > instruction.data[1]:
+    """Return the line of NumPy for one instruction (its row's ``numpy``) and the helpers it needs."""
+    row = instruction.spec
+    if row.params[:2] == (Param.LOW, Param.HIGH) and row.out is not None and instruction.data[0] > instruction.data[1]:
         # low > high: the VM sets low everywhere and draws nothing.
-        return f"self.{target}[{instruction.out}] = {float(instruction.data[0])!r}", ()
-    template, helpers = _CODE[instruction.op]
+        return f"self.{row.out.prefix}[{instruction.out}] = {float(instruction.data[0])!r}", ()
     d0, d1, d2 = (repr(float(x)) for x in instruction.data)
-    code = template.format(o=instruction.out, a=instruction.in1, b=instruction.in2, d0=d0, d1=d1, d2=d2)
-    return code, helpers
+    code = row.numpy.format(o=instruction.out, a=instruction.in1, b=instruction.in2, d0=d0, d1=d1, d2=d2, F=_F)
+    return code, row.numpy_helpers
 
 
 def _body(

@@ -511,10 +511,9 @@ def same_up_to_renaming_and_order(
     if [len(c) for _, c in a.components()] != [len(c) for _, c in b.components()]:
         return False
     target = renumber(b, multiclass=multiclass)
-    # x + y and y + x are the same instruction: try both operand orders of commutative ops.
-    swappable = [
-        (c, k) for c, (_, part) in enumerate(a.components()) for k, i in enumerate(part) if i.op in _COMMUTATIVE
-    ]
+    # x + y and y + x are the same instruction: try both operand orders of the ops the table marks
+    # commutative (their operands commute exactly in floating point).
+    swappable = [(c, k) for c, (_, part) in enumerate(a.components()) for k, i in enumerate(part) if i.spec.commutative]
     tried = 0
     for swaps in itertools.product((False, True), repeat=len(swappable)):
         parts = [list(part) for _, part in a.components()]
@@ -532,19 +531,6 @@ def same_up_to_renaming_and_order(
 
 
 _CONSTANT_SETS = frozenset(row.op for row in OPS if row.out is not None and not row.inputs and not row.random)
-#: Ops whose two operands commute exactly in floating point (sums and products, element-wise or inner).
-_COMMUTATIVE = frozenset(
-    {
-        Op.SCALAR_SUM_OP,
-        Op.SCALAR_PRODUCT_OP,
-        Op.VECTOR_SUM_OP,
-        Op.VECTOR_PRODUCT_OP,
-        Op.VECTOR_INNER_PRODUCT_OP,
-        Op.MATRIX_SUM_OP,
-        Op.MATRIX_PRODUCT_OP,
-    }
-)
-
 
 #: Feature sizes at which Setup is run to see which of its writes change nothing.
 _PROBE_FEATURES = (3, 5)

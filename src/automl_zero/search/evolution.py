@@ -1,4 +1,4 @@
-"""Regularized evolution (SPEC section 5), with FEC, hurdles and a compute budget.
+"""Regularized evolution (docs/semantics.md, "Search"), with FEC, hurdles and a compute budget.
 
 Each cycle: sample T individuals, copy the best into the slot of the oldest
 (which dies), mutate the copy with probability ``mutate_prob``, evaluate it.
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from numba import njit, uint64
+from numba import uint64
 
 from automl_zero.algorithm import Algorithm
 from automl_zero.fec import cache_insert, cache_lookup, errors_hash, new_cache, structure_hash
@@ -31,15 +31,16 @@ from automl_zero.vm.compiled import (
     SET_MAX_COST,
     SET_SEED,
     SET_STEPS,
+    Batch,
     CompiledExecutor,
-    _Batch,
-    _evaluate,
-    _slp_vectorization,
+    evaluate_batch,
     program_cost,
     run_order,
+    slp_vectorization,
     stream_seed,
 )
 from automl_zero.vm.encode import EncodedAlgorithm, decode, encode
+from automl_zero.vm.jit import kernel
 from automl_zero.vm.reference import combination_code
 from automl_zero.vm.rng import MASK, evaluation_stream, initial_state
 
@@ -162,7 +163,7 @@ def _as_int64(value: int) -> int:
 _B_SETTINGS, _B_ERRORS = 5, 8
 
 
-def _batch_tuple(batch: _Batch) -> tuple[Any, ...]:
+def _batch_tuple(batch: Batch) -> tuple[Any, ...]:
     return (
         batch.train_x,
         batch.train_y,
@@ -178,11 +179,11 @@ def _batch_tuple(batch: _Batch) -> tuple[Any, ...]:
     )
 
 
-@njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)
+@kernel()
 def _run(
     batch: tuple[Any, ...], cand_i: np.ndarray, cand_f: np.ndarray, sizes: np.ndarray, max_abs_error: float
 ) -> float:
-    return _evaluate(
+    return evaluate_batch(
         cand_i,
         cand_f,
         sizes[0],
@@ -203,7 +204,7 @@ def _run(
     )
 
 
-@njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)
+@kernel()
 def _evaluate_child(
     ints: np.ndarray,
     floats: np.ndarray,
@@ -307,7 +308,7 @@ def _evaluate_child(
     return fitness
 
 
-@njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)
+@kernel()
 def _copy_individual(
     src_i: np.ndarray,
     src_f: np.ndarray,
@@ -326,7 +327,7 @@ def _copy_individual(
                 dst_f[c, k, j] = src_f[c, k, j]
 
 
-@njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)
+@kernel()
 def _update_hurdle(window: np.ndarray, filled: int, percentile: float, hurdle: np.ndarray) -> None:
     if filled == 0:
         return
@@ -334,7 +335,7 @@ def _update_hurdle(window: np.ndarray, filled: int, percentile: float, hurdle: n
     hurdle[0] = np.percentile(distinct, percentile)
 
 
-@njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)
+@kernel()
 def _cycles(
     n_cycles: int,
     pop_i: np.ndarray,
@@ -480,8 +481,8 @@ class RegularizedEvolution:
         memory = space.memory
         first = self.tasks[0]
 
-        def batch(tasks: list[Task]) -> _Batch:
-            made = _Batch(tasks, 0, memory, config.seed, prune=True, combine=config.fitness_combination)
+        def batch(tasks: list[Task]) -> Batch:
+            made = Batch(tasks, 0, memory, config.seed, prune=True, combine=config.fitness_combination)
             made.settings[SET_MAX_COST] = config.max_cost
             return made
 
@@ -552,7 +553,7 @@ class RegularizedEvolution:
             s["cache_table"],
             s["cache_meta"],
         )
-        with _slp_vectorization():
+        with slp_vectorization():
             _cycles(
                 int(cycles),
                 s["pop_i"],
@@ -745,5 +746,8 @@ def _from_layout(ints: np.ndarray, floats: np.ndarray, sizes: np.ndarray) -> Enc
 
 
 def budget_from_reference(reference: Algorithm, tasks: Sequence[Task], space: SearchSpace, factor: float) -> int:
-    """A compute budget: ``factor`` times the cost of ``reference`` on ``tasks`` (SPEC section 3.5)."""
+    """A compute budget: ``factor`` times the cost of ``reference`` on ``tasks``.
+
+    See docs/semantics.md, "Compute budget".
+    """
     return int(factor * CompiledExecutor(tasks, space.memory).cost(reference))

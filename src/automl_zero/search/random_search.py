@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-from numba import njit
 
 from automl_zero.algorithm import Algorithm
 from automl_zero.mutation import random_component_into
@@ -30,8 +29,9 @@ from automl_zero.search.evolution import (
 )
 from automl_zero.search.space import SearchSpace
 from automl_zero.tasks.base import Task
-from automl_zero.vm.compiled import _slp_vectorization, stream_seed
+from automl_zero.vm.compiled import slp_vectorization, stream_seed
 from automl_zero.vm.encode import decode
+from automl_zero.vm.jit import kernel
 from automl_zero.vm.rng import MASK
 
 
@@ -70,7 +70,7 @@ class SuccessRate:
         return f"{share}: rate {self.rate:.3g} (95% CI {low:.3g}-{high:.3g})"
 
 
-@njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)
+@kernel()
 def _random_trials(
     n: int,
     threshold: float,
@@ -186,7 +186,7 @@ class RandomSearch:
             s["cache_table"],
             s["cache_meta"],
         )
-        with _slp_vectorization():
+        with slp_vectorization():
             return int(
                 _random_trials(
                     int(n),

@@ -24,7 +24,7 @@ from automl_zero.mutation import (
     SP_V,
     MutationType,
 )
-from automl_zero.ops import DEMO_OPS, NUM_OPS, OPS, Kind, Op
+from automl_zero.ops import DEMO_OPS, OPS, Kind, Op, spec
 
 DEMO_MUTATIONS = (
     MutationType.ALTER_PARAM,
@@ -83,7 +83,7 @@ class SearchSpace:
         if not 0.0 <= self.semantic_mutation_prob <= 1.0:
             raise ValueError(f"semantic_mutation_prob must be in [0, 1], got {self.semantic_mutation_prob!r}")
         for name in ("setup_ops", "predict_ops", "learn_ops"):
-            object.__setattr__(self, name, tuple(Op(op) for op in getattr(self, name)))
+            object.__setattr__(self, name, tuple(spec(op).op for op in getattr(self, name)))
         object.__setattr__(self, "mutations", tuple(MutationType(m) for m in self.mutations))
         low = self.sizes if self.min_sizes is None else self.min_sizes
         high = self.sizes if self.max_sizes is None else self.max_sizes
@@ -143,8 +143,8 @@ class SearchSpace:
         return out
 
     def op_table(self) -> np.ndarray:
-        """Allowed ops per component, padded: shape (3, 65)."""
-        table = np.zeros((3, NUM_OPS), dtype=np.int64)
+        """Allowed ops per component, padded: shape (3, number of ops)."""
+        table = np.zeros((3, len(OPS)), dtype=np.int64)
         for i in range(3):
             ops = self.ops(i)
             table[i, : len(ops)] = ops

@@ -1,6 +1,6 @@
 """The compiled executor: one Numba call evaluates an algorithm on a batch of tasks.
 
-Design (see DESIGN.md, "The fast core"):
+Design (docs/design.md, "The fast core"):
 
 - Tasks of equal shape are evaluated together with the task axis last
   (``s[S, T]``, ``v[V, F, T]``, ``m[M, F, F, T]``): one dispatch of an
@@ -15,37 +15,62 @@ Design (see DESIGN.md, "The fast core"):
 - No fastmath: reductions keep their order, so results are bit-identical to
   :mod:`automl_zero.vm.reference`.
 
-The op kernels must match the reference executor; tests check both on
-thousands of random algorithms. The op table is read at import time and frozen
-into the compiled code: after editing ``ops.py``, touch this file so that
-Numba's cache is rebuilt.
+The interpreter loop is generated from the op table: :func:`_evaluate_source`
+holds the harness, and each op's ``kernel`` snippet (:class:`~automl_zero.ops.OpSpec`)
+becomes one branch of its dispatch, which compares with named constants
+(``elif op == SCALAR_SUM_OP:``). The generated module is written once per
+table, next to Numba's cache, and compiled with the package's keyed cache
+(:mod:`automl_zero.vm.jit`), so a kernel compiled for other sources or another
+table never loads. The op kernels must match the reference executor; tests
+check both on thousands of random algorithms.
+
+The public names here are the VM's kernel API for the rest of the package
+(the search, the mutator): :func:`evaluate_batch`, :class:`Batch`,
+:func:`slp_vectorization`, the per-op arrays (:data:`OUT_KIND`, ...) and the
+random stream of one task (:func:`task_uniform`, :func:`task_gaussian`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import inspect
 import math
+import os
+import re
+import sys
+import tempfile
+import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import numba
 import numpy as np
-from numba import njit, typeof, uint64
+from numba import typeof, uint64
 
+from automl_zero import ops
 from automl_zero.algorithm import Algorithm, MemorySize
 from automl_zero.ops import OPS
 from automl_zero.tasks.base import EvalType, Task
 from automl_zero.vm.encode import EncodedAlgorithm, encode
+from automl_zero.vm.jit import kernel
 from automl_zero.vm.reference import check_memory_for, combination_code, combine_fitnesses
 from automl_zero.vm.rng import GOLDEN_GAMMA, MIX1, MIX2, SEED_MULTIPLIER, STREAM_SALT
 
-# Derived from the op table: -1 where the op has no such operand.
-_OUT_KIND = np.array([-1 if s.out is None else int(s.out) for s in OPS], dtype=np.int64)
-_IN1_KIND = np.array([int(s.inputs[0]) if len(s.inputs) > 0 else -1 for s in OPS], dtype=np.int64)
-_IN2_KIND = np.array([int(s.inputs[1]) if len(s.inputs) > 1 else -1 for s in OPS], dtype=np.int64)
-_PARTIAL = np.array([s.partial_write for s in OPS], dtype=np.bool_)
-_COST_POWER = np.array([s.cost_power for s in OPS], dtype=np.int64)
-_RANDOM = np.array([s.random for s in OPS], dtype=np.bool_)
+# Compiled code freezes the table below; an op registered later would be missing from it.
+ops.freeze(__name__)
+
+#: Kinds of each op's output and inputs, by op number (compiled kernels index them): -1 where none.
+OUT_KIND = np.array([-1 if s.out is None else int(s.out) for s in OPS], dtype=np.int64)
+IN1_KIND = np.array([int(s.inputs[0]) if len(s.inputs) > 0 else -1 for s in OPS], dtype=np.int64)
+IN2_KIND = np.array([int(s.inputs[1]) if len(s.inputs) > 1 else -1 for s in OPS], dtype=np.int64)
+#: Whether each op writes only part of its output, its cost power, whether it draws random numbers.
+PARTIAL_WRITE = np.array([s.partial_write for s in OPS], dtype=np.bool_)
+COST_POWER = np.array([s.cost_power for s in OPS], dtype=np.int64)
+RANDOM_OP = np.array([s.random for s in OPS], dtype=np.bool_)
 
 _GOLDEN = np.uint64(GOLDEN_GAMMA)
 _SEED_MUL = np.uint64(SEED_MULTIPLIER)
@@ -91,11 +116,12 @@ _SETUP, _TRAIN_PREDICT, _LEARN, _VALID_PREDICT = 0, 1, 2, 3
 SPECIALIZED_FEATURES = frozenset({4})
 SPECIALIZED_TASKS = frozenset({10})
 
-_jit = njit(cache=True, nogil=True, error_model="numpy", boundscheck=False)
+_jit = kernel()
 
 
 @_jit
-def _next_uniform(rng: np.ndarray, t: int) -> float:
+def task_uniform(rng: np.ndarray, t: int) -> float:
+    """Next uniform draw in [0, 1) of task ``t``'s SplitMix64 stream (``rng[t]`` is its state)."""
     state = rng[t] + _GOLDEN
     rng[t] = state
     z = state
@@ -115,14 +141,16 @@ def stream_seed(seed: np.uint64, individual: np.int64) -> np.uint64:
 
 
 @_jit
-def _gaussian(rng: np.ndarray, t: int, mean: float, std: float) -> float:
-    u1 = _next_uniform(rng, t)
-    u2 = _next_uniform(rng, t)
+def task_gaussian(rng: np.ndarray, t: int, mean: float, std: float) -> float:
+    """Next Gaussian draw of task ``t``'s stream (Box-Muller, two uniform draws)."""
+    u1 = task_uniform(rng, t)
+    u2 = task_uniform(rng, t)
     return mean + std * (math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(_TWO_PI * u2))
 
 
 @_jit
-def _index(fraction: float, size: int) -> int:
+def index_of(fraction: float, size: int) -> int:
+    """Element of an index given as a fraction of the feature size (``numerics.index_of``)."""
     i = int(fraction * size)
     if i > size - 1:
         i = size - 1
@@ -141,7 +169,7 @@ def _backward(ints: np.ndarray, lo: int, hi: int, ls: int, lv: int, lm: int, kee
     one = np.int64(1)
     for k in range(hi - 1, lo - 1, -1):
         op = ints[k, 0]
-        kind = _OUT_KIND[op]
+        kind = OUT_KIND[op]
         if kind < 0:
             continue
         bit = one << ints[k, 3]
@@ -149,7 +177,7 @@ def _backward(ints: np.ndarray, lo: int, hi: int, ls: int, lv: int, lm: int, kee
         if (live & bit) == 0:
             continue
         keep[k] = True
-        if not _PARTIAL[op]:
+        if not PARTIAL_WRITE[op]:
             live &= ~bit
         if kind == 0:
             ls = live
@@ -158,7 +186,7 @@ def _backward(ints: np.ndarray, lo: int, hi: int, ls: int, lv: int, lm: int, kee
         else:
             lm = live
         for slot in range(1, 3):
-            in_kind = _IN1_KIND[op] if slot == 1 else _IN2_KIND[op]
+            in_kind = IN1_KIND[op] if slot == 1 else IN2_KIND[op]
             if in_kind == 0:
                 ls |= one << ints[k, slot]
             elif in_kind == 1:
@@ -237,11 +265,11 @@ def _mark_live(
     _backward(ints, 0, n_setup, ps, pv, pm, keep)
     any_random = False
     for k in range(n):
-        if keep[k] and _RANDOM[ints[k, 0]]:
+        if keep[k] and RANDOM_OP[ints[k, 0]]:
             any_random = True
     if any_random:
         for k in range(n):
-            if _RANDOM[ints[k, 0]]:
+            if RANDOM_OP[ints[k, 0]]:
                 keep[k] = True
 
 
@@ -285,7 +313,7 @@ def live_instructions(
     return keep
 
 
-_inline = njit(cache=True, nogil=True, error_model="numpy", boundscheck=False, inline="always")
+_inline = kernel(inline=True)
 
 # Row helpers for kernels that read one memory kind and write another. Loads come
 # four at a time before their stores, so the vectorizer may use SIMD without
@@ -293,7 +321,7 @@ _inline = njit(cache=True, nogil=True, error_model="numpy", boundscheck=False, i
 
 
 @_inline
-def _row_scale(out: np.ndarray, x: np.ndarray, scale: np.ndarray) -> None:
+def row_scale(out: np.ndarray, x: np.ndarray, scale: np.ndarray) -> None:
     """``out[t] = x[t] * scale[t]``."""
     n = out.shape[0]
     t = 0
@@ -313,7 +341,7 @@ def _row_scale(out: np.ndarray, x: np.ndarray, scale: np.ndarray) -> None:
 
 
 @_inline
-def _dot_rows(out: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
+def dot_rows(out: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
     """``out[t] = sum over f of x[f, t] * y[f, t]``, added in f order from the first term."""
     n = out.shape[0]
     size = x.shape[0]
@@ -342,7 +370,7 @@ def _dot_rows(out: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
 
 
 @_inline
-def _row_copy(out: np.ndarray, x: np.ndarray) -> None:
+def row_copy(out: np.ndarray, x: np.ndarray) -> None:
     """``out[t] = x[t]``."""
     n = out.shape[0]
     t = 0
@@ -373,7 +401,7 @@ def program_cost(
     per = np.zeros(3, dtype=np.int64)
     for component in range(3):
         for k in range(bounds[component], bounds[component + 1]):
-            power = _COST_POWER[ints[order[k], 0]]
+            power = COST_POWER[ints[order[k], 0]]
             per[component] += 1 if power == 0 else size**power
     return per[0] + epochs * (n_train * (per[1] + per[2]) + n_valid * per[1])
 
@@ -420,8 +448,14 @@ def _softmax(v: np.ndarray, out: np.ndarray, t: int, n_classes: int, size: int, 
             v[2, f, t] = out[f, t]
 
 
-@_jit
-def _evaluate(
+def _op_kernels(*names: Any) -> None:
+    """Stands for the op dispatch in :func:`_evaluate_source` (never called).
+
+    Its arguments are the names an op's ``kernel`` reads (see :class:`~automl_zero.ops.OpSpec`).
+    """
+
+
+def _evaluate_source(
     ints: np.ndarray,
     floats: np.ndarray,
     n_setup: int,
@@ -440,7 +474,10 @@ def _evaluate(
     features_token: tuple[int, ...],
     tasks_token: tuple[int, ...],
 ) -> float:
-    """Evaluate one encoded algorithm on a batch of T tasks; return the mean fitness.
+    """Evaluate one encoded algorithm on a batch of T tasks; return the combined fitness.
+
+    The source of the compiled :func:`evaluate_batch`, less its op dispatch
+    (see :func:`_generate`); never called itself.
 
     ``train_x`` is (n_train, F, T), ``train_y`` (n_train, T), likewise for
     validation. ``orders`` (epochs, n_train, T) holds each task's training
@@ -515,317 +552,8 @@ def _evaluate(
             a = uint64(ints[i, 1])
             b = uint64(ints[i, 2])
             o = uint64(ints[i, 3])
-            if op == 0:
-                pass
-            elif op == 1:
-                for t in range(n_tasks):
-                    s[o, t] = s[a, t] + s[b, t]
-            elif op == 2:
-                for t in range(n_tasks):
-                    s[o, t] = s[a, t] - s[b, t]
-            elif op == 3:
-                for t in range(n_tasks):
-                    s[o, t] = s[a, t] * s[b, t]
-            elif op == 4:
-                for t in range(n_tasks):
-                    s[o, t] = s[a, t] / s[b, t]
-            elif op == 5:
-                for t in range(n_tasks):
-                    s[o, t] = abs(s[a, t])
-            elif op == 6:
-                for t in range(n_tasks):
-                    s[o, t] = 1.0 / s[a, t]
-            elif op == 7:
-                for t in range(n_tasks):
-                    s[o, t] = math.sin(s[a, t])
-            elif op == 8:
-                for t in range(n_tasks):
-                    s[o, t] = math.cos(s[a, t])
-            elif op == 9:
-                for t in range(n_tasks):
-                    s[o, t] = math.tan(s[a, t])
-            elif op == 10:
-                for t in range(n_tasks):
-                    s[o, t] = math.asin(s[a, t])
-            elif op == 11:
-                for t in range(n_tasks):
-                    s[o, t] = math.acos(s[a, t])
-            elif op == 12:
-                for t in range(n_tasks):
-                    s[o, t] = math.atan(s[a, t])
-            elif op == 13:
-                for t in range(n_tasks):
-                    s[o, t] = math.exp(s[a, t])
-            elif op == 14:
-                for t in range(n_tasks):
-                    s[o, t] = math.log(s[a, t])
-            elif op == 15:
-                for t in range(n_tasks):
-                    s[o, t] = 1.0 if s[a, t] >= 0.0 else 0.0
-            elif op == 16:
-                for f in range(size):
-                    for t in range(n_tasks):
-                        v[o, f, t] = 1.0 if v[a, f, t] > 0.0 else 0.0
-            elif op == 17:
-                for f in range(size2):
-                    for t in range(n_tasks):
-                        mf[o, f, t] = 1.0 if mf[a, f, t] > 0.0 else 0.0
-            elif op == 18:
-                for f in range(size):
-                    _row_scale(v[o, f], v[b, f], s[a])
-            elif op == 19:
-                for f in range(size):
-                    _row_copy(v[o, f], s[a])
-            elif op == 20:
-                for f in range(size):
-                    for t in range(n_tasks):
-                        v[o, f, t] = 1.0 / v[a, f, t]
-            elif op == 21:
-                _dot_rows(s[o], v[a], v[a])
-                for t in range(n_tasks):
-                    s[o, t] = math.sqrt(s[o, t])
-            elif op == 22:
-                for f in range(size):
-                    for t in range(n_tasks):
-                        v[o, f, t] = abs(v[a, f, t])
-            elif op == 23:
-                for f in range(size):
-                    for t in range(n_tasks):
-                        v[o, f, t] = v[a, f, t] + v[b, f, t]
-            elif op == 24:
-                for f in range(size):
-                    for t in range(n_tasks):
-                        v[o, f, t] = v[a, f, t] - v[b, f, t]
-            elif op == 25:
-                for f in range(size):
-                    for t in range(n_tasks):
-                        v[o, f, t] = v[a, f, t] * v[b, f, t]
-            elif op == 26:
-                for f in range(size):
-                    for t in range(n_tasks):
-                        v[o, f, t] = v[a, f, t] / v[b, f, t]
-            elif op == 27:
-                _dot_rows(s[o], v[a], v[b])
-            elif op == 28:
-                for r in range(size):
-                    for c in range(size):
-                        _row_scale(m[o, r, c], v[b, c], v[a, r])
-            elif op == 29:
-                for f in range(size2):
-                    _row_scale(mf[o, f], mf[b, f], s[a])
-            elif op == 30:
-                for f in range(size2):
-                    for t in range(n_tasks):
-                        mf[o, f, t] = 1.0 / mf[a, f, t]
-            elif op == 31:
-                for r in range(size):
-                    _dot_rows(tmp_v[r], m[a, r], v[b])
-                for r in range(size):
-                    for t in range(n_tasks):
-                        v[o, r, t] = tmp_v[r, t]
-            elif op == 32:
-                for r in range(size):
-                    for c in range(size):
-                        _row_copy(m[o, r, c], v[a, r])
-            elif op == 33:
-                for r in range(size):
-                    for c in range(size):
-                        _row_copy(m[o, r, c], v[a, c])
-            elif op == 34:
-                _dot_rows(s[o], mf[a], mf[a])
-                for t in range(n_tasks):
-                    s[o, t] = math.sqrt(s[o, t])
-            elif op == 35:
-                for c in range(size):
-                    _dot_rows(v[o, c], m[a, :, c], m[a, :, c])
-                    for t in range(n_tasks):
-                        v[o, c, t] = math.sqrt(v[o, c, t])
-            elif op == 36:
-                for r in range(size):
-                    _dot_rows(v[o, r], m[a, r], m[a, r])
-                    for t in range(n_tasks):
-                        v[o, r, t] = math.sqrt(v[o, r, t])
-            elif op == 37:
-                for r in range(size):
-                    for c in range(size):
-                        for t in range(n_tasks):
-                            tmp_m[r, c, t] = m[a, c, r, t]
-                for r in range(size):
-                    for c in range(size):
-                        for t in range(n_tasks):
-                            m[o, r, c, t] = tmp_m[r, c, t]
-            elif op == 38:
-                for f in range(size2):
-                    for t in range(n_tasks):
-                        mf[o, f, t] = abs(mf[a, f, t])
-            elif op == 39:
-                for f in range(size2):
-                    for t in range(n_tasks):
-                        mf[o, f, t] = mf[a, f, t] + mf[b, f, t]
-            elif op == 40:
-                for f in range(size2):
-                    for t in range(n_tasks):
-                        mf[o, f, t] = mf[a, f, t] - mf[b, f, t]
-            elif op == 41:
-                for f in range(size2):
-                    for t in range(n_tasks):
-                        mf[o, f, t] = mf[a, f, t] * mf[b, f, t]
-            elif op == 42:
-                for f in range(size2):
-                    for t in range(n_tasks):
-                        mf[o, f, t] = mf[a, f, t] / mf[b, f, t]
-            elif op == 43:
-                for r in range(size):
-                    for c in range(size):
-                        _dot_rows(tmp_m[r, c], m[a, r], m[b, :, c])
-                for r in range(size):
-                    for c in range(size):
-                        for t in range(n_tasks):
-                            m[o, r, c, t] = tmp_m[r, c, t]
-            elif op == 44:
-                for t in range(n_tasks):
-                    x = s[a, t]
-                    y = s[b, t]
-                    s[o, t] = y if y < x else x
-            elif op == 45:
-                for f in range(size):
-                    for t in range(n_tasks):
-                        x = v[a, f, t]
-                        y = v[b, f, t]
-                        v[o, f, t] = y if y < x else x
-            elif op == 46:
-                for f in range(size2):
-                    for t in range(n_tasks):
-                        x = mf[a, f, t]
-                        y = mf[b, f, t]
-                        mf[o, f, t] = x if x < y else y
-            elif op == 47:
-                for t in range(n_tasks):
-                    x = s[a, t]
-                    y = s[b, t]
-                    s[o, t] = y if x < y else x
-            elif op == 48:
-                for f in range(size):
-                    for t in range(n_tasks):
-                        x = v[a, f, t]
-                        y = v[b, f, t]
-                        v[o, f, t] = y if x < y else x
-            elif op == 49:
-                for f in range(size2):
-                    for t in range(n_tasks):
-                        x = mf[a, f, t]
-                        y = mf[b, f, t]
-                        mf[o, f, t] = x if x > y else y
-            elif op == 50:
-                for t in range(n_tasks):
-                    total = v[a, 0, t]
-                    for f in range(1, size):
-                        total += v[a, f, t]
-                    s[o, t] = total / size
-            elif op == 51:
-                for t in range(n_tasks):
-                    total = mf[a, 0, t]
-                    for f in range(1, size2):
-                        total += mf[a, f, t]
-                    s[o, t] = total / size2
-            elif op == 52:
-                for r in range(size):
-                    for t in range(n_tasks):
-                        total = m[a, r, 0, t]
-                        for c in range(1, size):
-                            total += m[a, r, c, t]
-                        v[o, r, t] = total / size
-            elif op == 53:
-                for r in range(size):
-                    for t in range(n_tasks):
-                        x = m[a, r, 0, t]
-                        total = x
-                        squares = x * x
-                        for c in range(1, size):
-                            x = m[a, r, c, t]
-                            total += x
-                            squares += x * x
-                        mean = total / size
-                        v[o, r, t] = math.sqrt(squares / size - mean * mean)
-            elif op == 54:
-                for t in range(n_tasks):
-                    x = v[a, 0, t]
-                    total = x
-                    squares = x * x
-                    for f in range(1, size):
-                        x = v[a, f, t]
-                        total += x
-                        squares += x * x
-                    mean = total / size
-                    s[o, t] = math.sqrt(squares / size - mean * mean)
-            elif op == 55:
-                for t in range(n_tasks):
-                    x = mf[a, 0, t]
-                    total = x
-                    squares = x * x
-                    for f in range(1, size2):
-                        x = mf[a, f, t]
-                        total += x
-                        squares += x * x
-                    mean = total / size2
-                    s[o, t] = math.sqrt(squares / size2 - mean * mean)
-            elif op == 56:
-                value = floats[i, 0]
-                for t in range(n_tasks):
-                    s[o, t] = value
-            elif op == 57:
-                f = _index(floats[i, 0], size)
-                value = floats[i, 1]
-                for t in range(n_tasks):
-                    v[o, f, t] = value
-            elif op == 58:
-                r = _index(floats[i, 0], size)
-                c = _index(floats[i, 1], size)
-                value = floats[i, 2]
-                for t in range(n_tasks):
-                    m[o, r, c, t] = value
-            elif op == 59:
-                low = floats[i, 0]
-                high = floats[i, 1]
-                if low > high:
-                    for t in range(n_tasks):
-                        s[o, t] = low
-                else:
-                    for t in range(n_tasks):
-                        s[o, t] = low + (high - low) * _next_uniform(rng, t)
-            elif op == 60:
-                low = floats[i, 0]
-                high = floats[i, 1]
-                if low > high:
-                    for f in range(size):
-                        for t in range(n_tasks):
-                            v[o, f, t] = low
-                else:
-                    for t in range(n_tasks):
-                        for f in range(size):
-                            v[o, f, t] = low + (high - low) * _next_uniform(rng, t)
-            elif op == 61:
-                low = floats[i, 0]
-                high = floats[i, 1]
-                if low > high:
-                    for f in range(size2):
-                        for t in range(n_tasks):
-                            mf[o, f, t] = low
-                else:
-                    for t in range(n_tasks):
-                        for f in range(size2):
-                            mf[o, f, t] = low + (high - low) * _next_uniform(rng, t)
-            elif op == 62:
-                for t in range(n_tasks):
-                    s[o, t] = _gaussian(rng, t, floats[i, 0], floats[i, 1])
-            elif op == 63:
-                for t in range(n_tasks):
-                    for f in range(size):
-                        v[o, f, t] = _gaussian(rng, t, floats[i, 0], floats[i, 1])
-            elif op == 64:
-                for t in range(n_tasks):
-                    for f in range(size2):
-                        mf[o, f, t] = _gaussian(rng, t, floats[i, 0], floats[i, 1])
+            # The op table's kernels, one branch per op, spliced in by _generate.
+            _op_kernels(op, i, a, b, o, s, v, m, mf, tmp_v, tmp_m, floats, rng, size, size2, n_tasks)
 
         # Harness steps between component functions.
         if phase == _TRAIN_PREDICT:
@@ -909,7 +637,7 @@ def _evaluate(
                     failed[t] = max(failed[t], 0.0 if abs(error) <= max_abs_error else 1.0)
             example += 1
             if example < n_valid:
-                _row_copy(v0, valid_flat[example])
+                row_copy(v0, valid_flat[example])
                 for t in range(n_tasks):
                     s[0, t] = 0.0
                 if multiclass:
@@ -938,8 +666,8 @@ def _evaluate(
             example += 1
         if example < n_train:
             if epoch == 0:
-                _row_copy(v0, train_flat[example])
-                _row_copy(label, train_y[example])
+                row_copy(v0, train_flat[example])
+                row_copy(label, train_y[example])
             else:
                 # A later epoch: each task's own reshuffled row.
                 for t in range(n_tasks):
@@ -950,7 +678,7 @@ def _evaluate(
             phase = _TRAIN_PREDICT
         else:
             example = 0
-            _row_copy(v0, valid_flat[0])
+            row_copy(v0, valid_flat[0])
             phase = _VALID_PREDICT
         for t in range(n_tasks):
             s[0, t] = 0.0
@@ -970,8 +698,85 @@ def _evaluate(
     return float(total) / n_tasks
 
 
+# ---------------------------------------------------------------------------
+# The generated interpreter
+# ---------------------------------------------------------------------------
+
+
+def _dispatch_source() -> str:
+    """The op dispatch: one branch per row of the table, comparing with the op's named constant."""
+    lines = []
+    for row in OPS:
+        lines.append(f"{'if' if row.number == 0 else 'elif'} op == {row.name}:")
+        lines.extend("    " + line if line else "" for line in row.kernel.splitlines())
+    return "\n".join(lines)
+
+
+_TEMPLATE_NOTE = """
+    The source of the compiled :func:`evaluate_batch`, less its op dispatch
+    (see :func:`_generate`); never called itself.
+"""
+
+
+def _generate() -> str:
+    """Source of the module that defines :func:`evaluate_batch` for the current op table."""
+    template = textwrap.dedent(inspect.getsource(_evaluate_source))
+    marker = re.search(r"^( *)_op_kernels\([^()]*\)[^\n]*$", template, flags=re.MULTILINE)
+    assert marker is not None, "the template lost its dispatch marker"
+    dispatch = textwrap.indent(_dispatch_source(), marker.group(1))
+    body = template[: marker.start()] + dispatch + template[marker.end() :]
+    body = body.replace("def _evaluate_source(", "def evaluate_batch(", 1).replace(_TEMPLATE_NOTE, "", 1)
+    constants = "\n".join(f"{row.name} = {row.number}" for row in OPS)
+    imports = "\n".join(dict.fromkeys(line for row in OPS for line in row.kernel_imports))
+    return (
+        '"""The compiled evaluation, generated by automl_zero.vm.compiled from the op table: do not edit.\n\n'
+        "Names not defined here (the harness helpers, numpy as np, math) are those of automl_zero.vm.compiled.\n"
+        '"""\n\n'
+        f"{imports}\n\n# Op numbers.\n{constants}\n\n\n@_jit\n{body}"
+    )
+
+
+def _generated_dir() -> Path:
+    """A writable folder for the generated module: beside this file if possible, else the temp folder."""
+    for folder in (Path(__file__).parent / "__pycache__" / "generated", Path(tempfile.gettempdir()) / "automl_zero"):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(folder, os.W_OK):
+            return folder
+    raise OSError("no writable folder for the generated evaluation module")
+
+
+def _load_generated() -> ModuleType:
+    """Write (once per table) and import the generated module, with this module's names as its globals."""
+    source = _generate()
+    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+    path = _generated_dir() / f"evaluate_{digest}.py"
+    if not path.exists() or path.read_text(encoding="utf-8") != source:
+        # Write and rename, so that a process starting meanwhile never imports half a file.
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(source, encoding="utf-8")
+        os.replace(partial, path)
+    name = f"automl_zero.vm._evaluate_{digest}"
+    found = importlib.util.spec_from_file_location(name, path)
+    assert found is not None and found.loader is not None
+    module = importlib.util.module_from_spec(found)
+    module.__dict__.update({k: v for k, v in globals().items() if not k.startswith("__")})
+    # Registered, so that Numba can find the module again when it loads the cached kernel.
+    sys.modules[name] = module
+    found.loader.exec_module(module)
+    return module
+
+
+_generated = _load_generated()
+#: Evaluate one encoded algorithm on a batch of T tasks (see :func:`_evaluate_source` for the arguments);
+#: compiled from the op table.
+evaluate_batch: Any = _generated.evaluate_batch
+
+
 @contextmanager
-def _slp_vectorization() -> Iterator[None]:
+def slp_vectorization() -> Iterator[None]:
     """Compile with LLVM's SLP vectorizer, off by default in Numba.
 
     With the task axis fully unrolled (T known at compile time), SLP is what
@@ -994,7 +799,7 @@ def seed_setting(seed: int) -> int:
     return seed - (1 << 64) if seed >= 1 << 63 else seed
 
 
-class _Batch:
+class Batch:
     """Tasks of one shape, stacked with the task axis last."""
 
     def __init__(
@@ -1022,7 +827,7 @@ class _Batch:
         count = len(tasks)
         self.rng = np.zeros(count, dtype=np.uint64)
         self.entry: Callable[..., float] | None = None
-        # Shapes worth a compiled specialization of their own (see _evaluate).
+        # Shapes worth a compiled specialization of their own (see evaluate_batch).
         specialize = first.num_features in SPECIALIZED_FEATURES and len(tasks) in SPECIALIZED_TASKS
         self.features_token = (0,) * first.num_features if specialize else ()
         self.tasks_token = (0,) * len(tasks) if specialize else ()
@@ -1076,15 +881,15 @@ class CompiledExecutor:
         self.max_abs_error = float(max_abs_error)
         self.seed = int(seed)
         # Consecutive tasks of one shape form a batch; task i keeps random stream (seed, i).
-        self._batches: list[_Batch] = []
+        self._batches: list[Batch] = []
         start = 0
         for end in range(1, len(self.tasks) + 1):
             if end == len(self.tasks) or self.tasks[end].shape_key != self.tasks[start].shape_key:
-                self._batches.append(_Batch(self.tasks[start:end], start, memory, self.seed, prune, combine))
+                self._batches.append(Batch(self.tasks[start:end], start, memory, self.seed, prune, combine))
                 start = end
         self._single = self._batches[0] if len(self._batches) == 1 else None
 
-    def _run(self, encoded: EncodedAlgorithm, batch: _Batch) -> float:
+    def _run(self, encoded: EncodedAlgorithm, batch: Batch) -> float:
         a, b, c = encoded.sizes
         args = (
             encoded.ints,
@@ -1109,10 +914,10 @@ class CompiledExecutor:
             # The first call compiles (or loads from Numba's cache); later calls go straight
             # to the compiled overload, skipping the dispatcher's type resolution (~half the
             # cost of a call). The argument types never change for a batch.
-            with _slp_vectorization():
-                result = _evaluate(*args)
+            with slp_vectorization():
+                result = evaluate_batch(*args)
             signature = tuple(typeof(arg) for arg in args)  # type: ignore[no-untyped-call]
-            batch.entry = _evaluate.overloads[signature].entry_point  # type: ignore[attr-defined]
+            batch.entry = evaluate_batch.overloads[signature].entry_point
             return float(result)
         return float(batch.entry(*args))
 

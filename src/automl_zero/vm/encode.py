@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -9,10 +10,16 @@ import numpy as np
 from automl_zero.algorithm import Algorithm, Instruction, MemorySize
 from automl_zero.ops import NUM_PARAMS, OPS, Op
 
-# Operand kinds per op; 3 marks "no operand" (its address must be 0, below the limit 1).
-_IN1 = np.array([s.inputs[0] if len(s.inputs) > 0 else 3 for s in OPS], dtype=np.int64)
-_IN2 = np.array([s.inputs[1] if len(s.inputs) > 1 else 3 for s in OPS], dtype=np.int64)
-_OUT = np.array([3 if s.out is None else s.out for s in OPS], dtype=np.int64)
+
+@functools.cache
+def _operand_kinds(count: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Kinds of in1, in2 and out of the first ``count`` ops; 3 marks "no operand" (address 0, below the limit 1)."""
+    rows = OPS[:count]
+    in1 = np.array([s.inputs[0] if len(s.inputs) > 0 else 3 for s in rows], dtype=np.int64)
+    in2 = np.array([s.inputs[1] if len(s.inputs) > 1 else 3 for s in rows], dtype=np.int64)
+    out = np.array([3 if s.out is None else s.out for s in rows], dtype=np.int64)
+    return in1, in2, out
+
 
 #: Columns of :attr:`EncodedAlgorithm.ints`.
 OP, IN1, IN2, OUT = 0, 1, 2, 3
@@ -62,7 +69,7 @@ class EncodedAlgorithm:
         if len(ops) and (ops.min() < 0 or ops.max() >= len(OPS)):
             raise ValueError(f"encoded algorithm has op numbers outside 0..{len(OPS) - 1}")
         limits = np.array([memory.scalars, memory.vectors, memory.matrices, 1])
-        for column, kinds in ((IN1, _IN1), (IN2, _IN2), (OUT, _OUT)):
+        for column, kinds in zip((IN1, IN2, OUT), _operand_kinds(len(OPS)), strict=True):
             kind = kinds[ops]
             address = self.ints[:, column]
             read_only = (column == OUT) & (kind < 2) & (address == 0)  # s0 and v0

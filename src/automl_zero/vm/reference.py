@@ -1,8 +1,10 @@
 """The reference executor: plain NumPy, one task at a time, written to be read.
 
-This module *defines* the semantics (SPEC section 3); the compiled executor
-must return bit-identical fitnesses. To make that possible, every choice that
-floating point leaves open is fixed here:
+This module and the reference kernels of the op table
+(:attr:`automl_zero.ops.OpSpec.reference`) *define* the semantics
+(docs/semantics.md); the compiled executor must return bit-identical
+fitnesses. To make that possible, every choice that floating point leaves
+open is fixed (:mod:`automl_zero.numerics`):
 
 - reductions (dot, norms, means, matrix products) add terms one by one in
   index order (row-major for matrices), starting from the first term;
@@ -27,6 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
+from automl_zero import numerics as nm
 from automl_zero.algorithm import (
     FEATURES_VECTOR,
     LABEL_SCALAR,
@@ -37,7 +40,7 @@ from automl_zero.algorithm import (
     Instruction,
     MemorySize,
 )
-from automl_zero.ops import Op
+from automl_zero.ops import OPS, Operands
 from automl_zero.tasks.base import EvalType, Task
 from automl_zero.vm.encode import EncodedAlgorithm, decode
 from automl_zero.vm.rng import SplitMix64
@@ -55,27 +58,9 @@ class Memory:
         self.num_features = num_features
 
 
-def _ieee(function: Callable[[float], float], on_error: Callable[[float], float]) -> Callable[[float], float]:
-    """Wrap a :mod:`math` function so that domain and range errors give IEEE values."""
-
-    def wrapped(x: float) -> float:
-        try:
-            return function(float(x))
-        except (ValueError, OverflowError):
-            return on_error(float(x))
-
-    return wrapped
-
-
-_NAN = math.nan
-_sin = _ieee(math.sin, lambda x: _NAN)
-_cos = _ieee(math.cos, lambda x: _NAN)
-_tan = _ieee(math.tan, lambda x: _NAN)
-_arcsin = _ieee(math.asin, lambda x: _NAN)
-_arccos = _ieee(math.acos, lambda x: _NAN)
-_exp = _ieee(math.exp, lambda x: math.inf)
-_log = _ieee(math.log, lambda x: -math.inf if x == 0.0 else _NAN)
-_sqrt = _ieee(math.sqrt, lambda x: _NAN)
+_exp = nm.exp
+_sqrt = nm.sqrt
+_sum = nm.ordered_sum
 
 
 def sigmoid(x: float) -> float:
@@ -90,208 +75,18 @@ def flip_and_squash(x: float) -> float:
     return 1.0 + MINUS_TWO_OVER_PI * math.atan(x)
 
 
-def _sum(terms: Iterable[np.float64]) -> np.float64:
-    """Add terms one by one, in order, starting from the first."""
-    iterator = iter(terms)
-    total = next(iterator)
-    for term in iterator:
-        total = total + term
-    return np.float64(total)
-
-
-def _index(fraction: float, size: int) -> int:
-    return min(int(fraction * size), size - 1)
-
-
-def _min(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.where(b < a, b, a)
-
-
-def _max(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.where(a < b, b, a)
-
-
-# The original's matrix min and max are ternaries that give the second operand on a tie or a NaN;
-# its scalar and vector ones (std::min, Eigen) give the first.
-def _matrix_min(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.where(a < b, a, b)
-
-
-def _matrix_max(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.where(a > b, a, b)
-
-
-def _mean(values: np.ndarray) -> np.float64:
-    return _sum(values.ravel()) / np.float64(values.size)
-
-
-def _std(values: np.ndarray) -> float:
-    flat = values.ravel()
-    mean = _sum(flat) / np.float64(flat.size)
-    return _sqrt(_sum(flat * flat) / np.float64(flat.size) - mean * mean)
-
-
-def _norm(values: np.ndarray) -> float:
-    flat = values.ravel()
-    return _sqrt(_sum(flat * flat))
-
-
-def _matvec(a: np.ndarray, x: np.ndarray) -> np.ndarray:
-    return np.array([_sum(a[i] * x) for i in range(len(a))])
-
-
-def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.array([[_sum(a[i, :] * b[:, j]) for j in range(b.shape[1])] for i in range(a.shape[0])])
-
-
-def _fill(shape: tuple[int, ...], draw: Callable[[], float]) -> np.ndarray:
-    """Fill an array in row-major order, one draw per element."""
-    return np.array([draw() for _ in range(int(np.prod(shape)))]).reshape(shape)
-
-
 def execute(instruction: Instruction, memory: Memory, rng: SplitMix64) -> None:
-    """Execute one instruction in place. Never raises for any values in memory."""
-    op, a, b, o = instruction.op, instruction.in1, instruction.in2, instruction.out
-    d0, d1, d2 = instruction.data
-    s, v, m, size = memory.s, memory.v, memory.m, memory.num_features
-    # Scalar arithmetic and functions.
-    if op == Op.NO_OP:
-        pass
-    elif op == Op.SCALAR_SUM_OP:
-        s[o] = s[a] + s[b]
-    elif op == Op.SCALAR_DIFF_OP:
-        s[o] = s[a] - s[b]
-    elif op == Op.SCALAR_PRODUCT_OP:
-        s[o] = s[a] * s[b]
-    elif op == Op.SCALAR_DIVISION_OP:
-        s[o] = s[a] / s[b]
-    elif op == Op.SCALAR_ABS_OP:
-        s[o] = abs(s[a])
-    elif op == Op.SCALAR_RECIPROCAL_OP:
-        s[o] = 1.0 / s[a]
-    elif op == Op.SCALAR_SIN_OP:
-        s[o] = _sin(s[a])
-    elif op == Op.SCALAR_COS_OP:
-        s[o] = _cos(s[a])
-    elif op == Op.SCALAR_TAN_OP:
-        s[o] = _tan(s[a])
-    elif op == Op.SCALAR_ARCSIN_OP:
-        s[o] = _arcsin(s[a])
-    elif op == Op.SCALAR_ARCCOS_OP:
-        s[o] = _arccos(s[a])
-    elif op == Op.SCALAR_ARCTAN_OP:
-        s[o] = math.atan(s[a])
-    elif op == Op.SCALAR_EXP_OP:
-        s[o] = _exp(s[a])
-    elif op == Op.SCALAR_LOG_OP:
-        s[o] = _log(s[a])
-    elif op == Op.SCALAR_HEAVYSIDE_OP:
-        s[o] = 1.0 if s[a] >= 0.0 else 0.0
-    elif op == Op.SCALAR_MIN_OP:
-        s[o] = _min(s[a], s[b])
-    elif op == Op.SCALAR_MAX_OP:
-        s[o] = _max(s[a], s[b])
-    # Vector and matrix elementwise.
-    elif op == Op.VECTOR_HEAVYSIDE_OP:
-        v[o] = np.where(v[a] > 0.0, 1.0, 0.0)
-    elif op == Op.MATRIX_HEAVYSIDE_OP:
-        m[o] = np.where(m[a] > 0.0, 1.0, 0.0)
-    elif op == Op.VECTOR_RECIPROCAL_OP:
-        v[o] = 1.0 / v[a]
-    elif op == Op.MATRIX_RECIPROCAL_OP:
-        m[o] = 1.0 / m[a]
-    elif op == Op.VECTOR_ABS_OP:
-        v[o] = np.abs(v[a])
-    elif op == Op.MATRIX_ABS_OP:
-        m[o] = np.abs(m[a])
-    elif op == Op.VECTOR_SUM_OP:
-        v[o] = v[a] + v[b]
-    elif op == Op.VECTOR_DIFF_OP:
-        v[o] = v[a] - v[b]
-    elif op == Op.VECTOR_PRODUCT_OP:
-        v[o] = v[a] * v[b]
-    elif op == Op.VECTOR_DIVISION_OP:
-        v[o] = v[a] / v[b]
-    elif op == Op.VECTOR_MIN_OP:
-        v[o] = _min(v[a], v[b])
-    elif op == Op.VECTOR_MAX_OP:
-        v[o] = _max(v[a], v[b])
-    elif op == Op.MATRIX_SUM_OP:
-        m[o] = m[a] + m[b]
-    elif op == Op.MATRIX_DIFF_OP:
-        m[o] = m[a] - m[b]
-    elif op == Op.MATRIX_PRODUCT_OP:
-        m[o] = m[a] * m[b]
-    elif op == Op.MATRIX_DIVISION_OP:
-        m[o] = m[a] / m[b]
-    elif op == Op.MATRIX_MIN_OP:
-        m[o] = _matrix_min(m[a], m[b])
-    elif op == Op.MATRIX_MAX_OP:
-        m[o] = _matrix_max(m[a], m[b])
-    # Linear algebra.
-    elif op == Op.SCALAR_VECTOR_PRODUCT_OP:
-        v[o] = v[b] * s[a]
-    elif op == Op.SCALAR_MATRIX_PRODUCT_OP:
-        m[o] = m[b] * s[a]
-    elif op == Op.SCALAR_BROADCAST_OP:
-        v[o] = s[a]
-    elif op == Op.VECTOR_COLUMN_BROADCAST_OP:  # every column is the vector: m[i, j] = v[i]
-        m[o] = v[a][:, None].repeat(size, axis=1)
-    elif op == Op.VECTOR_ROW_BROADCAST_OP:  # every row is the vector: m[i, j] = v[j]
-        m[o] = v[a][None, :].repeat(size, axis=0)
-    elif op == Op.VECTOR_INNER_PRODUCT_OP:
-        s[o] = _sum(v[a] * v[b])
-    elif op == Op.VECTOR_OUTER_PRODUCT_OP:
-        m[o] = v[a][:, None] * v[b][None, :]
-    elif op == Op.MATRIX_VECTOR_PRODUCT_OP:
-        v[o] = _matvec(m[a], v[b])
-    elif op == Op.MATRIX_MATRIX_PRODUCT_OP:
-        m[o] = _matmul(m[a], m[b])
-    elif op == Op.MATRIX_TRANSPOSE_OP:
-        m[o] = m[a].T.copy()
-    elif op == Op.VECTOR_NORM_OP:
-        s[o] = _norm(v[a])
-    elif op == Op.MATRIX_NORM_OP:
-        s[o] = _norm(m[a])
-    elif op == Op.MATRIX_COLUMN_NORM_OP:
-        v[o] = [_norm(m[a][:, j]) for j in range(size)]
-    elif op == Op.MATRIX_ROW_NORM_OP:
-        v[o] = [_norm(m[a][i, :]) for i in range(size)]
-    # Statistics.
-    elif op == Op.VECTOR_MEAN_OP:
-        s[o] = _mean(v[a])
-    elif op == Op.MATRIX_MEAN_OP:
-        s[o] = _mean(m[a])
-    elif op == Op.MATRIX_ROW_MEAN_OP:
-        v[o] = [_mean(m[a][i, :]) for i in range(size)]
-    elif op == Op.VECTOR_ST_DEV_OP:
-        s[o] = _std(v[a])
-    elif op == Op.MATRIX_ST_DEV_OP:
-        s[o] = _std(m[a])
-    elif op == Op.MATRIX_ROW_ST_DEV_OP:
-        v[o] = [_std(m[a][i, :]) for i in range(size)]
-    # Setters.
-    elif op == Op.SCALAR_CONST_SET_OP:
-        s[o] = d0
-    elif op == Op.VECTOR_CONST_SET_OP:
-        v[o, _index(d0, size)] = d1
-    elif op == Op.MATRIX_CONST_SET_OP:
-        m[o, _index(d0, size), _index(d1, size)] = d2
-    # Uniform ops with low > high give low and draw nothing, as the original's do.
-    elif op == Op.SCALAR_UNIFORM_SET_OP:
-        s[o] = d0 if d0 > d1 else rng.uniform(d0, d1)
-    elif op == Op.VECTOR_UNIFORM_SET_OP:
-        v[o] = d0 if d0 > d1 else _fill((size,), lambda: rng.uniform(d0, d1))
-    elif op == Op.MATRIX_UNIFORM_SET_OP:
-        m[o] = d0 if d0 > d1 else _fill((size, size), lambda: rng.uniform(d0, d1))
-    elif op == Op.SCALAR_GAUSSIAN_SET_OP:
-        s[o] = rng.gaussian(d0, d1)
-    elif op == Op.VECTOR_GAUSSIAN_SET_OP:
-        v[o] = _fill((size,), lambda: rng.gaussian(d0, d1))
-    elif op == Op.MATRIX_GAUSSIAN_SET_OP:
-        m[o] = _fill((size, size), lambda: rng.gaussian(d0, d1))
-    else:  # pragma: no cover - the op table and this chain are tested to match
-        raise AssertionError(f"no kernel for {op!r}")
+    """Execute one instruction in place: its row's reference kernel. Never raises for any values in memory."""
+    row = OPS[instruction.op]
+    if row.out is None or row.reference is None:
+        return
+    spaces = (memory.s, memory.v, memory.m)
+    addresses = (instruction.in1, instruction.in2)
+    values = [spaces[kind][addresses[slot]] for slot, kind in enumerate(row.inputs)]
+    x, y = (*values, None, None)[:2]
+    target = spaces[row.out]
+    operands = Operands(x, y, instruction.data, memory.num_features, rng, target[instruction.out])
+    target[instruction.out] = row.reference(operands)
 
 
 def _run(component: Sequence[Instruction], memory: Memory, rng: SplitMix64) -> None:
@@ -407,7 +202,7 @@ def evaluate_task(
     task_index: int = 0,
     on_learn: Callable[[Memory], None] | None = None,
 ) -> float:
-    """Train ``algorithm`` on ``task`` and return its fitness (SPEC section 3).
+    """Train ``algorithm`` on ``task`` and return its fitness (docs/semantics.md, "Evaluating an algorithm on a task").
 
     Zero memory and run Setup once; for each epoch and training example (in
     the order of :meth:`Task.epoch_orders`: reshuffled after the first), put
@@ -445,7 +240,7 @@ def evaluate_task(
         return best
 
 
-#: Ways to combine the fitnesses of a task set into one (SPEC section 3.4).
+#: Ways to combine the fitnesses of a task set into one (docs/semantics.md, "Combining fitnesses over tasks").
 COMBINATIONS = ("mean", "median")
 
 

@@ -1,0 +1,72 @@
+"""The package's Numba cache is keyed by its sources and op table; the evaluation is generated from the table."""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+from pathlib import Path
+
+import pytest
+from numba.core.registry import CPUDispatcher
+
+import automl_zero
+from automl_zero.ops import OPS
+from automl_zero.vm import compiled, jit
+
+KERNEL_MODULES = (
+    "automl_zero.vm.compiled",
+    "automl_zero.mutation",
+    "automl_zero.fec",
+    "automl_zero.search.evolution",
+    "automl_zero.search.random_search",
+)
+
+
+def test_every_compiled_function_uses_the_keyed_cache() -> None:
+    dispatchers = [compiled.evaluate_batch]
+    for name in KERNEL_MODULES:
+        module = importlib.import_module(name)
+        dispatchers += [value for value in vars(module).values() if isinstance(value, CPUDispatcher)]
+    assert len(dispatchers) > 20
+    for dispatcher in dispatchers:
+        assert isinstance(dispatcher._cache, jit._KeyedCache), dispatcher.py_func.__qualname__
+
+
+def test_the_cache_key_follows_the_sources_and_the_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = jit.package_key()
+    entry = compiled.evaluate_batch._cache._index_key((), compiled.evaluate_batch.targetctx.codegen())
+    assert entry[-1] == key
+    monkeypatch.setattr(jit, "_key_cache", {})
+    assert jit.package_key() == key  # the same sources and table give the same key
+    monkeypatch.setattr(jit, "_key_cache", {})
+    monkeypatch.setattr(jit, "table_fingerprint", lambda: "another table")
+    assert jit.package_key() != key
+    monkeypatch.undo()
+
+
+def test_every_source_file_counts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    original = jit.package_key()
+    package = tmp_path / "automl_zero"
+    shutil.copytree(Path(automl_zero.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(jit, "_PACKAGE_DIR", package)
+    keys = []
+    for change in (None, "edit", "add"):
+        if change == "edit":
+            plots = package / "plots.py"
+            plots.write_text(plots.read_text() + "\n# an edit far from any kernel\n")
+        elif change == "add":
+            (package / "extra.py").write_text("")
+        monkeypatch.setattr(jit, "_key_cache", {})
+        keys.append(jit.package_key())
+    assert len(set(keys)) == 3
+    assert keys[0] == original  # a copy of the same sources has the same key
+
+
+def test_the_evaluation_is_generated_from_the_table() -> None:
+    source = Path(compiled._generated.__file__).read_text()
+    for row in OPS:
+        assert f"\n{row.name} = {row.number}\n" in source
+        assert f"op == {row.name}:" in source
+    # Named constants only: no branch compares the op with a bare number.
+    assert "op == 0" not in source and "op == 1:" not in source
+    assert "_op_kernels" not in source
