@@ -566,6 +566,74 @@ def make(setup: Iterable[str] = (), predict: Iterable[str] = (), learn: Iterable
 
 
 #: The algorithm the demo rediscovers: linear regression by SGD (docs/semantics.md, "The demo").
+
+
+#: The project's smallest memory (MemorySize's lower bounds): S >= 2, V >= 1, M >= 1.
+_MINIMUM = (2, 1, 1)
+
+
+def memory_needed(algorithm: Algorithm, *, multiclass: bool = False) -> MemorySize:
+    """Return the smallest memory in which ``algorithm`` validates.
+
+    Parameters
+    ----------
+    algorithm : Algorithm
+        The algorithm to fit.
+    multiclass : bool
+        Also keep room for v1 and v2, which multiclass tasks use (at least
+        three vectors).
+
+    Returns
+    -------
+    MemorySize
+        One more than the highest address used per kind, and at least the
+        project's minimum (S >= 2, V >= 1, M >= 1).
+
+    Raises
+    ------
+    ValueError
+        If an address is beyond what a MemorySize allows.
+
+    Examples
+    --------
+    >>> memory_needed(REFERENCE_LINEAR_REGRESSION)
+    MemorySize(scalars=5, vectors=3, matrices=1)
+
+    """
+    counts = list(_MINIMUM)
+    if multiclass:
+        counts[Kind.VECTOR] = PREDICTION_VECTOR + 1
+    for _, instructions in algorithm.components():
+        for instruction in instructions:
+            row = instruction.spec
+            used = zip((row.out, *row.inputs), (instruction.out, instruction.in1, instruction.in2), strict=False)
+            for kind, address in used:
+                if kind is not None:
+                    counts[kind] = max(counts[kind], address + 1)
+    return MemorySize(*counts)
+
+
+def memory_holding(algorithm: Algorithm, memory: MemorySize, *, multiclass: bool = False) -> MemorySize:
+    """Return ``memory``, widened per kind where ``algorithm`` needs more addresses.
+
+    Spare addresses change no fitness, so a config's memory widened this way scores an
+    algorithm exactly as any memory that holds it. A simplified algorithm can need more
+    scalars than the search's memory: each constant that
+    :func:`~automl_zero.analysis.simplify.hoist_constants` moves off a reused address, and each
+    product :func:`~automl_zero.analysis.simplify.reassociate` regroups, takes an unused one.
+
+    Examples
+    --------
+    >>> memory_holding(make(learn=["s4 = s0 * s0", "s1 = s4 + s4"]), MemorySize(4, 3, 1))
+    MemorySize(scalars=5, vectors=3, matrices=1)
+
+    """
+    needed = memory_needed(algorithm, multiclass=multiclass)
+    return MemorySize(
+        max(memory.scalars, needed.scalars), max(memory.vectors, needed.vectors), max(memory.matrices, needed.matrices)
+    )
+
+
 REFERENCE_LINEAR_REGRESSION = make(
     setup=["s2 = 0.001"],
     predict=["s1 = dot(v0, v1)"],

@@ -43,7 +43,7 @@ import dataclasses
 import functools
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,21 +54,19 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from automl_zero.algorithm import (
     FEATURES_VECTOR,
-    LABEL_SCALAR,
-    LABELS_VECTOR,
     PREDICTION_SCALAR,
     PREDICTION_VECTOR,
     Algorithm,
-    Instruction,
     MemorySize,
     address_text,
     parse,
 )
 from automl_zero.baselines import BASELINES, LINEAR_MEMORY, logistic_regression
+from automl_zero.harness import first_argmax, sigmoid, train_examples, truncating_softmax
 from automl_zero.ops import Kind, Param
 from automl_zero.tasks.base import EvalType
-from automl_zero.vm.reference import Memory, execute, sigmoid, truncating_softmax
-from automl_zero.vm.rng import SplitMix64, epoch_order
+from automl_zero.vm.reference import Memory, load_example, run
+from automl_zero.vm.rng import SplitMix64
 
 __all__ = ["EvolvedClassifier", "EvolvedRegressor", "MemoryState", "constant_parameters", "with_constants"]
 
@@ -93,23 +91,6 @@ class MemoryState:
 # ---------------------------------------------------------------------------
 
 
-def _run(instructions: Sequence[Instruction], memory: Memory, rng: SplitMix64) -> None:
-    for instruction in instructions:
-        execute(instruction, memory, rng)
-
-
-def _load(memory: Memory, x: np.ndarray, label: float | None, mode: EvalType) -> None:
-    """Write what the evaluation provides before Predict (``label`` None) or Learn."""
-    memory.v[FEATURES_VECTOR] = x
-    if mode == EvalType.MULTICLASS:
-        memory.s[LABEL_SCALAR] = 0.0
-        memory.v[LABELS_VECTOR] = 0.0
-        if label is not None:
-            memory.v[LABELS_VECTOR, int(label)] = 1.0
-    else:
-        memory.s[LABEL_SCALAR] = 0.0 if label is None else label
-
-
 def _train(
     algorithm: Algorithm,
     size: MemorySize,
@@ -125,20 +106,26 @@ def _train(
     """Train as the evaluation does (without early stopping) and return the memory."""
     memory = Memory(size, X.shape[1])
     rng = SplitMix64(seed, task_index)
+
+    def predict(x: np.ndarray) -> None:
+        load_example(memory, mode, x, None)
+        run(algorithm.predict, memory, rng)
+
+    def normalize(label: float) -> float:
+        if mode == EvalType.MULTICLASS:
+            memory.v[PREDICTION_VECTOR] = truncating_softmax(memory.v[PREDICTION_VECTOR], num_classes)
+        elif mode == EvalType.ACCURACY:
+            memory.s[PREDICTION_SCALAR] = sigmoid(memory.s[PREDICTION_SCALAR])
+        return 0.0  # no early stopping here
+
+    def learn(x: np.ndarray, label: float) -> None:
+        load_example(memory, mode, x, label)
+        run(algorithm.learn, memory, rng)
+
     with np.errstate(all="ignore"):
-        _run(algorithm.setup, memory, rng)
-        for epoch in range(epochs):
-            # Reshuffled after the first epoch, as in the evaluation (the order seed is the estimator's seed).
-            for row in epoch_order(seed, epoch, len(X)):
-                x, label = X[row], y[row]
-                _load(memory, x, None, mode)
-                _run(algorithm.predict, memory, rng)
-                if mode == EvalType.MULTICLASS:
-                    memory.v[PREDICTION_VECTOR] = truncating_softmax(memory.v[PREDICTION_VECTOR], num_classes)
-                elif mode == EvalType.ACCURACY:
-                    memory.s[PREDICTION_SCALAR] = sigmoid(memory.s[PREDICTION_SCALAR])
-                _load(memory, x, label, mode)
-                _run(algorithm.learn, memory, rng)
+        run(algorithm.setup, memory, rng)
+        # The order seed of later epochs' reshuffles is the estimator's seed.
+        train_examples(predict, normalize, learn, X, y, epochs, seed)
     return MemoryState(memory.s.copy(), memory.v.copy(), memory.m.copy(), rng.state)
 
 
@@ -153,23 +140,14 @@ def _scores(
     out = np.empty((len(X), num_classes)) if mode == EvalType.MULTICLASS else np.empty(len(X))
     with np.errstate(all="ignore"):
         for i, x in enumerate(X):
-            _load(memory, x, None, mode)
-            _run(algorithm.predict, memory, rng)
+            load_example(memory, mode, x, None)
+            run(algorithm.predict, memory, rng)
             out[i] = (
                 memory.v[PREDICTION_VECTOR, :num_classes]
                 if mode == EvalType.MULTICLASS
                 else memory.s[PREDICTION_SCALAR]
             )
     return out
-
-
-def _first_argmax(values: np.ndarray) -> int:
-    """Index of the first largest entry; NaN entries never win (the evaluation's argmax)."""
-    best = 0
-    for k in range(1, len(values)):
-        if values[k] > values[best]:
-            best = k
-    return best
 
 
 # ---------------------------------------------------------------------------
@@ -808,7 +786,7 @@ class EvolvedClassifier(ClassifierMixin, _EvolvedBase):  # type: ignore[misc]
         if self.strategy_ == "binary":
             index = (probabilities[:, 1] > 0.5).astype(np.int64)
         else:
-            index = np.array([_first_argmax(row) for row in probabilities], dtype=np.int64)
+            index = np.array([first_argmax(row) for row in probabilities], dtype=np.int64)
         return np.asarray(self.classes_[index])
 
     def __sklearn_tags__(self) -> Any:

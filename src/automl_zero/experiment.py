@@ -36,12 +36,10 @@ from typing import Any
 
 import numpy as np
 
-from automl_zero.algorithm import Algorithm, MemorySize, parse
-from automl_zero.analysis.simplify import memory_holding
+from automl_zero.algorithm import Algorithm, MemorySize, memory_holding, parse
 from automl_zero.baselines import baseline
 from automl_zero.config import ExperimentConfig, dump_config, load_config
-from automl_zero.plots import TIMELINE_COLUMNS
-from automl_zero.progress import PROGRESS_COLUMNS
+from automl_zero.rundir import PROGRESS_COLUMNS, TIMELINE_COLUMNS
 from automl_zero.search.islands import IslandModel
 from automl_zero.tasks import Task
 from automl_zero.tasks.base import EvalType
@@ -775,7 +773,7 @@ def evaluate_algorithm(algorithm: Algorithm, config: ExperimentConfig) -> dict[s
     """Score ``algorithm`` on a config's T_search, T_select and T_final.
 
     The memory is the config's, widened where the algorithm needs more addresses
-    (:func:`~automl_zero.analysis.simplify.memory_holding`): spare addresses change no fitness.
+    (:func:`~automl_zero.algorithm.memory_holding`): spare addresses change no fitness.
     """
     memory = memory_holding(algorithm, config.memory)
     sets = config_task_sets(config)

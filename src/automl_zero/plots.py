@@ -45,7 +45,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from automl_zero.progress import PROGRESS_COLUMNS
+from automl_zero.rundir import PROGRESS_COLUMNS, TIMELINE_COLUMNS
 
 __all__ = [
     "TIMELINE_COLUMNS",
@@ -57,9 +57,6 @@ __all__ = [
     "read_reference_levels",
     "read_timeline",
 ]
-
-#: The columns of ``timeline.csv``: one row per improvement of the best fitness.
-TIMELINE_COLUMNS: tuple[str, ...] = ("seconds", "individuals", "fitness", "instructions", "algorithm")
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 

@@ -38,21 +38,10 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from automl_zero.rundir import PROGRESS_COLUMNS
+
 __all__ = ["PROGRESS_COLUMNS", "ProgressView", "format_line"]
 
-#: The columns of ``progress.csv``, which are also the keys of a snapshot.
-PROGRESS_COLUMNS: tuple[str, ...] = (
-    "seconds",
-    "individuals",
-    "individuals_per_s",
-    "best_fitness",
-    "mean_fitness",
-    "fec_hit_rate",
-    "fec_hits",
-    "structural_hits",
-    "hurdle_pass_rate",
-    "train_steps",
-)
 
 _MISSING = "-"
 

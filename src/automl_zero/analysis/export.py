@@ -33,6 +33,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from automl_zero import harness
 from automl_zero.algorithm import (
     FEATURES_VECTOR,
     LABEL_SCALAR,
@@ -155,64 +156,6 @@ def _index(fraction, size):
     return min(int(fraction * size), size - 1)
 ''',
     ),
-    "_sigmoid": (
-        ("_exp",),
-        '''
-def _sigmoid(x):
-    """1 / (1 + exp(-x))."""
-    return float(np.float64(1.0) / (np.float64(1.0) + np.float64(_exp(-float(x)))))
-''',
-    ),
-    "_softmax": (
-        ("_exp", "_sum"),
-        '''
-def _softmax(values, num_classes):
-    """Softmax of the first num_classes entries, zeros after them (NaN if any input is inf or NaN)."""
-    head = values[:num_classes]
-    top = head[0]
-    for x in head[1:]:
-        if x > top or math.isnan(x):
-            top = x
-    exps = np.array([_exp(float(x) - float(top)) for x in head])
-    total = _sum(exps)
-    out = np.zeros_like(values)
-    out[:num_classes] = exps / total
-    return out
-''',
-    ),
-    "_argmax": (
-        (),
-        '''
-def _argmax(values):
-    """Index of the first largest entry (NaN entries never win)."""
-    best = 0
-    for k in range(1, len(values)):
-        if values[k] > values[best]:
-            best = k
-    return best
-''',
-    ),
-    "_epoch_order": (
-        (),
-        '''
-def _epoch_order(order_seed, epoch, count):
-    """Rows of the training examples in an epoch: as given first, then reshuffled by sorted hash keys."""
-    if epoch == 0:
-        return np.arange(count)
-    mask = 0xFFFFFFFFFFFFFFFF
-    z = (order_seed ^ 0x6A09E667F3BCC909) & mask
-    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
-    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
-    z ^= z >> 31
-    start = np.uint64((z * 0xD1B54A32D192ED03 + (epoch + 1) * 0x9E3779B97F4A7C15) & mask)
-    z = np.arange(1, count + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15) + start
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    z = z ^ (z >> np.uint64(31))
-    keys = (z >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
-    return np.argsort(keys, kind="stable")
-''',
-    ),
     "SplitMix64": (
         (),
         '''
@@ -258,6 +201,19 @@ class SplitMix64:
 ''',
     ),
 }
+# The harness is not copied: the module embeds the source of automl_zero.harness's functions.
+_HELPERS.update(
+    {
+        name: (needs, harness.source(name))
+        for name, needs in {
+            "sigmoid": ("_exp",),
+            "truncating_softmax": ("_exp", "_sum"),
+            "first_argmax": (),
+            "epoch_order": (),
+            "train_examples": ("epoch_order",),
+        }.items()
+    }
+)
 _HELPER_ORDER = tuple(_HELPERS)
 
 
@@ -402,13 +358,14 @@ def _harness(task: str, num_classes: int) -> dict[str, str]:
             "result": f"self.v[2, :{num_classes}].copy()",
             "result_doc": f"v2[:{num_classes}], the raw class scores (before the softmax)",
             "normalize": (
-                f"self.v[2] = _softmax(self.v[2], {num_classes})  # v2 = softmax of its first {num_classes} entries\n"
+                f"self.v[2] = truncating_softmax(self.v[2], {num_classes})"
+                f"  # v2 = softmax of its first {num_classes} entries\n"
                 "return abs(1.0 - self.v[2, int(y)])"
             ),
         }
     normalize = "return abs(y - self.s[1])"
     if task == "binary":
-        normalize = "self.s[1] = _sigmoid(self.s[1])  # s1 = sigmoid(s1), a probability\n" + normalize
+        normalize = "self.s[1] = sigmoid(self.s[1])  # s1 = sigmoid(s1), a probability\n" + normalize
     return {
         "before_predict": "self.s[0] = 0.0  # no label during Predict",
         "before_learn": "self.s[0] = y  # s0 = the label",
@@ -427,7 +384,7 @@ def predict(self, X):
     "binary": '''
 def predict_proba(self, X):
     """Probabilities [P(class 0), P(class 1)] per row, P(class 1) = sigmoid(s1)."""
-    positive = np.array([_sigmoid(score) for score in self._scores(X)])
+    positive = np.array([sigmoid(score) for score in self._scores(X)])
     return np.column_stack([1.0 - positive, positive])
 
 def predict(self, X):
@@ -438,18 +395,19 @@ def predict(self, X):
 def predict_proba(self, X):
     """Class probabilities per row: softmax of v2's first num_classes entries."""
     scores = self._scores(X)
-    return np.array([_softmax(row, self.num_classes) for row in scores]).reshape(len(scores), self.num_classes)
+    probabilities = [truncating_softmax(row, self.num_classes) for row in scores]
+    return np.array(probabilities).reshape(len(scores), self.num_classes)
 
 def predict(self, X):
     """Predicted class index per row: the first largest probability."""
-    return np.array([_argmax(row) for row in self.predict_proba(X)], dtype=np.int64)
+    return np.array([first_argmax(row) for row in self.predict_proba(X)], dtype=np.int64)
 ''',
 }
 
 _TASK_HELPERS = {
-    "regression": {"_epoch_order"},
-    "binary": {"_epoch_order", "_sigmoid"},
-    "multiclass": {"_epoch_order", "_softmax", "_argmax"},
+    "regression": {"train_examples"},
+    "binary": {"train_examples", "sigmoid"},
+    "multiclass": {"train_examples", "truncating_softmax", "first_argmax"},
 }
 
 
@@ -573,6 +531,8 @@ Example::
     y_pred = model.predict(X_test)
 """
 
+from __future__ import annotations
+
 import math
 
 import numpy as np
@@ -632,15 +592,8 @@ import numpy as np
         self.reset()
         self.stopped_early = False
         self.setup()
-        for epoch in range(epochs):
-            for row in _epoch_order(self.seed, epoch, len(X)):
-                x, label = X[row], y[row]
-                self.predict_step(x)
-                error = self._normalize(label)
-                if max_abs_error is not None and not error <= max_abs_error:
-                    self.stopped_early = True
-                    return self
-                self.learn(x, label)
+        steps = (self.predict_step, self._normalize, self.learn)
+        self.stopped_early = not train_examples(*steps, X, y, epochs, self.seed, max_abs_error)
         return self
 
     def _scores(self, X):

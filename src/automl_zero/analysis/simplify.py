@@ -55,7 +55,8 @@ from automl_zero.algorithm import (
     PREDICTION_VECTOR,
     Algorithm,
     Instruction,
-    MemorySize,
+    memory_holding,
+    memory_needed,
 )
 from automl_zero.ops import OPS, Kind, Op
 from automl_zero.vm.compiled import live_instructions
@@ -74,9 +75,6 @@ __all__ = [
     "same_up_to_renaming_and_order",
     "simplify",
 ]
-
-#: The project's smallest memory (MemorySize's lower bounds): S >= 2, V >= 1, M >= 1.
-_MINIMUM = (2, 1, 1)
 
 
 def fixed_addresses(*, multiclass: bool = False) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
@@ -112,66 +110,6 @@ def _readdressed(instruction: Instruction, address: Callable[[str, Kind, int], i
         in1=fields.get("in1", 0),
         in2=fields.get("in2", 0),
         data=instruction.data,
-    )
-
-
-def memory_needed(algorithm: Algorithm, *, multiclass: bool = False) -> MemorySize:
-    """Return the smallest memory in which ``algorithm`` validates.
-
-    Parameters
-    ----------
-    algorithm : Algorithm
-        The algorithm to fit.
-    multiclass : bool
-        Also keep room for v1 and v2, which multiclass tasks use (at least
-        three vectors).
-
-    Returns
-    -------
-    MemorySize
-        One more than the highest address used per kind, and at least the
-        project's minimum (S >= 2, V >= 1, M >= 1).
-
-    Raises
-    ------
-    ValueError
-        If an address is beyond what a MemorySize allows.
-
-    Examples
-    --------
-    >>> from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION
-    >>> memory_needed(REFERENCE_LINEAR_REGRESSION)
-    MemorySize(scalars=5, vectors=3, matrices=1)
-
-    """
-    counts = list(_MINIMUM)
-    if multiclass:
-        counts[Kind.VECTOR] = PREDICTION_VECTOR + 1
-    for _, instructions in algorithm.components():
-        for instruction in instructions:
-            for _, kind, address in _slots(instruction):
-                counts[kind] = max(counts[kind], address + 1)
-    return MemorySize(*counts)
-
-
-def memory_holding(algorithm: Algorithm, memory: MemorySize, *, multiclass: bool = False) -> MemorySize:
-    """Return ``memory``, widened per kind where ``algorithm`` needs more addresses.
-
-    Spare addresses change no fitness, so a config's memory widened this way scores an
-    algorithm exactly as any memory that holds it. A simplified algorithm can need more
-    scalars than the search's memory: each constant that :func:`hoist_constants` moves off a
-    reused address, and each product :func:`reassociate` regroups, takes an unused one.
-
-    Examples
-    --------
-    >>> from automl_zero.algorithm import make
-    >>> memory_holding(make(learn=["s4 = s0 * s0", "s1 = s4 + s4"]), MemorySize(4, 3, 1))
-    MemorySize(scalars=5, vectors=3, matrices=1)
-
-    """
-    needed = memory_needed(algorithm, multiclass=multiclass)
-    return MemorySize(
-        max(memory.scalars, needed.scalars), max(memory.vectors, needed.vectors), max(memory.matrices, needed.matrices)
     )
 
 

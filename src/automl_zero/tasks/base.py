@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from automl_zero.vm.rng import epoch_order
+from automl_zero.harness import epoch_order
 
 
 class EvalType(enum.IntEnum):

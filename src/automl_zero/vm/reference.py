@@ -40,6 +40,7 @@ from automl_zero.algorithm import (
     Instruction,
     MemorySize,
 )
+from automl_zero.harness import first_argmax, sigmoid, truncating_softmax
 from automl_zero.ops import OPS, Operands
 from automl_zero.tasks.base import EvalType, Task
 from automl_zero.vm.encode import EncodedAlgorithm, decode
@@ -63,11 +64,6 @@ _sqrt = nm.sqrt
 _sum = nm.ordered_sum
 
 
-def sigmoid(x: float) -> float:
-    """``1 / (1 + exp(-x))``."""
-    return float(np.float64(1.0) / (np.float64(1.0) + np.float64(_exp(-float(x)))))
-
-
 def flip_and_squash(x: float) -> float:
     """Map a root-mean-square error in [0, inf) to a fitness in (0, 1]; NaN or inf gives 0."""
     if math.isnan(x) or math.isinf(x):
@@ -89,40 +85,13 @@ def execute(instruction: Instruction, memory: Memory, rng: SplitMix64) -> None:
     target[instruction.out] = row.reference(operands)
 
 
-def _run(component: Sequence[Instruction], memory: Memory, rng: SplitMix64) -> None:
+def run(component: Sequence[Instruction], memory: Memory, rng: SplitMix64) -> None:
+    """Execute the instructions of a component function in order."""
     for instruction in component:
         execute(instruction, memory, rng)
 
 
-def truncating_softmax(values: np.ndarray, num_classes: int) -> np.ndarray:
-    """Softmax of the first ``num_classes`` entries, zeros after them (the multiclass normalization).
-
-    The maximum is subtracted first; the sum runs in index order. An inf or
-    NaN input gives NaN probabilities, which the evaluation treats as a
-    failed prediction.
-    """
-    head = values[:num_classes]
-    top = head[0]
-    for x in head[1:]:
-        if x > top or math.isnan(x):
-            top = x
-    exps = np.array([_exp(float(x) - float(top)) for x in head])
-    total = _sum(exps)
-    out = np.zeros_like(values)
-    out[:num_classes] = exps / total
-    return out
-
-
-def _argmax(probabilities: np.ndarray) -> int:
-    """Index of the first largest entry."""
-    best = 0
-    for k in range(1, len(probabilities)):
-        if probabilities[k] > probabilities[best]:
-            best = k
-    return best
-
-
-def _set_harness(memory: Memory, task: Task, x: np.ndarray, label: float | None) -> None:
+def load_example(memory: Memory, eval_type: EvalType, x: np.ndarray, label: float | None) -> None:
     """Write what the evaluation provides before Predict (``label`` None) or Learn.
 
     v0 gets the features. For scalar tasks s0 gets the label (0 before
@@ -130,7 +99,7 @@ def _set_harness(memory: Memory, task: Task, x: np.ndarray, label: float | None)
     Predict) and s0 stays 0.
     """
     memory.v[FEATURES_VECTOR] = x
-    if task.eval_type == EvalType.MULTICLASS:
+    if eval_type == EvalType.MULTICLASS:
         memory.s[LABEL_SCALAR] = 0.0
         memory.v[LABELS_VECTOR] = 0.0
         if label is not None:
@@ -151,7 +120,7 @@ def _validation_error(task: Task, memory: Memory, y: float) -> float:
     probabilities = truncating_softmax(memory.v[PREDICTION_VECTOR], task.num_classes)
     if not np.isfinite(probabilities).all():
         return math.inf
-    return 0.0 if _argmax(probabilities[: task.num_classes]) == int(y) else 1.0
+    return 0.0 if first_argmax(probabilities[: task.num_classes]) == int(y) else 1.0
 
 
 def _validate(algorithm: Algorithm, task: Task, memory: Memory, rng: SplitMix64, max_abs_error: float) -> float:
@@ -159,8 +128,8 @@ def _validate(algorithm: Algorithm, task: Task, memory: Memory, rng: SplitMix64,
     loss = 0.0
     failed = False
     for x, y in zip(task.valid_x, task.valid_y, strict=True):
-        _set_harness(memory, task, x, None)
-        _run(algorithm.predict, memory, rng)
+        load_example(memory, task.eval_type, x, None)
+        run(algorithm.predict, memory, rng)
         error = _validation_error(task, memory, y)
         loss = loss + error * error if task.eval_type == EvalType.RMS else loss + error
         if not abs(error) <= max_abs_error:
@@ -222,18 +191,18 @@ def evaluate_task(
     with np.errstate(all="ignore"):
         memory = Memory(memory_size, task.num_features)
         rng = SplitMix64(seed, task_index)
-        _run(algorithm.setup, memory, rng)
+        run(algorithm.setup, memory, rng)
         best = 0.0
         for order in task.epoch_orders():
             for row in order:
                 x, y = task.train_x[row], task.train_y[row]
-                _set_harness(memory, task, x, None)
-                _run(algorithm.predict, memory, rng)
+                load_example(memory, task.eval_type, x, None)
+                run(algorithm.predict, memory, rng)
                 error = _training_error(task, memory, y)
                 if not error <= max_abs_error:
                     return best
-                _set_harness(memory, task, x, y)
-                _run(algorithm.learn, memory, rng)
+                load_example(memory, task.eval_type, x, y)
+                run(algorithm.learn, memory, rng)
                 if on_learn is not None:
                     on_learn(memory)
             best = max(best, _validate(algorithm, task, memory, rng, max_abs_error))

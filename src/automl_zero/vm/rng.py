@@ -7,8 +7,11 @@ own (:func:`evaluation_stream`), so that a lucky draw is never inherited by a
 child. The compiled executor implements the same arithmetic on ``uint64``;
 tests check that both executors agree.
 
-The same generator, counter-based and vectorized here, orders the training
-examples of every epoch after the first (:func:`epoch_order`).
+The same generator, counter-based and vectorized here (:func:`uniforms`),
+orders the training examples of every epoch after the first: stream
+``(mix64(order_seed ^ ORDER_SALT), epoch)`` gives each example a key
+(:func:`automl_zero.harness.epoch_order`, re-exported here, spells it out so
+that exported modules can embed it).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+from automl_zero.harness import epoch_order as epoch_order  # re-exported: the orders are this stream's
 
 MASK = 0xFFFFFFFFFFFFFFFF
 GOLDEN_GAMMA = 0x9E3779B97F4A7C15
@@ -64,19 +69,6 @@ def uniforms(seed: int, index: int, count: int) -> np.ndarray:
     z = (z ^ (z >> np.uint64(27))) * np.uint64(MIX2)
     z = z ^ (z >> np.uint64(31))
     return (z >> np.uint64(11)).astype(np.float64) * INV_2_53
-
-
-def epoch_order(order_seed: int, epoch: int, count: int) -> np.ndarray:
-    """The order of ``count`` training examples in ``epoch`` (0-based), as row indices.
-
-    The first epoch takes the examples as stored; every later epoch
-    reshuffles them, deterministically from ``order_seed`` and the epoch, as
-    the original reshuffles its training examples for every epoch.
-    """
-    if epoch == 0:
-        return np.arange(count, dtype=np.int64)
-    keys = uniforms(mix64(order_seed ^ ORDER_SALT), epoch, count)
-    return np.argsort(keys, kind="stable").astype(np.int64)
 
 
 class SplitMix64:
