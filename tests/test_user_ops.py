@@ -180,6 +180,8 @@ def test_the_command_line_loads_ops_named_in_the_environment(tmp_path: Path) -> 
     assert "VECTOR_SOFTMAX_OP" in result.stdout and "clip(" in result.stdout
     plain = run_python(tmp_path, "-m", "automl_zero", "ops")
     assert "VECTOR_SOFTMAX_OP" not in plain.stdout
+    missing = run_python(tmp_path, "-m", "automl_zero", "ops", env={"AUTOML_ZERO_OPS": "no_such_ops"})
+    assert missing.returncode != 0 and "AUTOML_ZERO_OPS names module 'no_such_ops'" in missing.stderr
 
 
 def test_registering_after_the_table_is_compiled_fails() -> None:

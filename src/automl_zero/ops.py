@@ -1664,4 +1664,12 @@ DEMO_OPS: tuple[Op, ...] = (
 
 # Last, so that the modules see every name above: they import this module to register.
 for _module in filter(None, (part.strip() for part in os.environ.get(OPS_MODULES_VARIABLE, "").split(","))):
-    importlib.import_module(_module)
+    try:
+        importlib.import_module(_module)
+    except ModuleNotFoundError as _error:
+        if _error.name != _module:
+            raise  # the module exists but one of its own imports is missing
+        raise ModuleNotFoundError(
+            f"{OPS_MODULES_VARIABLE} names module {_module!r}, which is not on the path (put its folder on PYTHONPATH)",
+            name=_module,
+        ) from None
