@@ -70,6 +70,7 @@ def run_demo(
     max_train_steps: int = MAX_TRAIN_STEPS,
     config: EvolutionConfig = DEMO_CONFIG,
     space: SearchSpace = DEMO_SPACE,
+    on_stage: Callable[[str], None] | None = None,
 ) -> DemoResult:
     """Run the demo until success or until ``max_seconds`` have passed.
 
@@ -89,6 +90,10 @@ def run_demo(
     space : SearchSpace
         The search space (the demo's by default), e.g. with another
         ``constant_mutation``; its memory must be the demo's.
+    on_stage : callable, optional
+        Called with the name of each compilation stage before the search
+        starts (each loads from Numba's cache after the first run), and
+        with ``"search"`` when the search starts.
 
     Returns
     -------
@@ -99,7 +104,9 @@ def run_demo(
     if seed < 0:
         raise ValueError(f"the demo's seed must be a non-negative integer, got {seed}")
     select = CompiledExecutor(linear_regression_tasks(100, 4, 1000, 100, seed=(_SELECT, seed)), memory)
-    warm_up(select, config)
+    warm_up(select, config, space, on_stage)
+    if on_stage is not None:
+        on_stage("search")
     start = time.perf_counter()
     total = 0
     fec_hits = 0.0
@@ -160,8 +167,24 @@ def run_demo(
             )
 
 
-def warm_up(select: CompiledExecutor, config: EvolutionConfig) -> None:
-    """Compile (or load from Numba's cache) everything the demo runs, so that timings exclude it."""
+#: The demo's compilation stages, in order, as :func:`warm_up` reports them.
+WARM_UP_STAGES = ("the executor for T_select (100 tasks)", "the search: evolution, mutation, FEC and its executor")
+
+
+def warm_up(
+    select: CompiledExecutor,
+    config: EvolutionConfig,
+    space: SearchSpace = DEMO_SPACE,
+    on_stage: Callable[[str], None] | None = None,
+) -> None:
+    """Compile (or load from Numba's cache) everything the demo runs, so that timings exclude it.
+
+    ``on_stage`` is called with each of :data:`WARM_UP_STAGES` as it starts.
+    """
+    if on_stage is not None:
+        on_stage(WARM_UP_STAGES[0])
     select.evaluate(Algorithm())
+    if on_stage is not None:
+        on_stage(WARM_UP_STAGES[1])
     tiny = linear_regression_tasks(10, 4, 2, 2, seed=(_SEARCH, 0, 0))
-    RegularizedEvolution(DEMO_SPACE, tiny, replace(config, population_size=2, tournament_size=1)).step(3)
+    RegularizedEvolution(space, tiny, replace(config, population_size=2, tournament_size=1)).step(3)
