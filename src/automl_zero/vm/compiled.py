@@ -1,6 +1,6 @@
 """The compiled executor: one Numba call evaluates an algorithm on a batch of tasks.
 
-Design (docs/design.md, "The fast core"):
+Design (docs/design.md, "The compiled core"):
 
 - Tasks of equal shape are evaluated together with the task axis last
   (``s[S, T]``, ``v[V, F, T]``, ``m[M, F, F, T]``): one dispatch of an
@@ -113,8 +113,8 @@ _SETUP, _TRAIN_PREDICT, _LEARN, _VALID_PREDICT = 0, 1, 2, 3
 
 #: Feature sizes and task counts that get their own compiled specialization
 #: (the demo's F=4 with 10 tasks); others run the generic code.
-SPECIALIZED_FEATURES = frozenset({4})
-SPECIALIZED_TASKS = frozenset({10})
+UNROLLED_FEATURES = frozenset({4})
+UNROLLED_TASKS = frozenset({10})
 
 _jit = kernel()
 
@@ -828,7 +828,7 @@ class Batch:
         self.rng = np.zeros(count, dtype=np.uint64)
         self.entry: Callable[..., float] | None = None
         # Shapes worth a compiled specialization of their own (see evaluate_batch).
-        specialize = first.num_features in SPECIALIZED_FEATURES and len(tasks) in SPECIALIZED_TASKS
+        specialize = first.num_features in UNROLLED_FEATURES and len(tasks) in UNROLLED_TASKS
         self.features_token = (0,) * first.num_features if specialize else ()
         self.tasks_token = (0,) * len(tasks) if specialize else ()
 
