@@ -158,6 +158,16 @@ def teacher_net_weights(
     return w1, w2
 
 
+def _teacher_examples(
+    key: Sequence[int], index: int, num_features: int, count: int, hidden: int | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Task ``index``'s inputs ``x ~ N(0, I)``, its teacher's outputs ``w2 . relu(W1 x)``, and ``w2``."""
+    w1, w2 = teacher_net_weights(num_features, hidden, seed=key, index=index)
+    rng = np.random.default_rng([_TEACHER_NET_SALT, *key, index, _DATA_STREAM])
+    x = rng.standard_normal((count, num_features))
+    return x, np.maximum(x @ w1.T, 0.0) @ w2, w2
+
+
 def teacher_net_tasks(
     num_tasks: int,
     num_features: int = 4,
@@ -216,10 +226,7 @@ def teacher_net_tasks(
     key = _task_key(seed)
     tasks = []
     for i in range(num_tasks):
-        w1, w2 = teacher_net_weights(num_features, hidden, seed=key, index=i)
-        rng = np.random.default_rng([_TEACHER_NET_SALT, *key, i, _DATA_STREAM])
-        x = rng.standard_normal((num_train + num_valid, num_features))
-        y = np.maximum(x @ w1.T, 0.0) @ w2
+        x, y, w2 = _teacher_examples(key, i, num_features, num_train + num_valid, hidden)
         name = f"teacher_net(seed={seed}, index={i}, F={num_features}, H={len(w2)})"
         tasks.append(_split_task(x, y, num_train, num_epochs, name, order_seed_for(_TEACHER_NET_SALT, *key, i)))
     return tasks
@@ -279,10 +286,7 @@ def teacher_classification_tasks(
     key = [_TEACHER_CLASSIFICATION_SALT, *_task_key(seed)]
     tasks = []
     for i in range(num_tasks):
-        w1, w2 = teacher_net_weights(num_features, hidden, seed=key, index=i)
-        rng = np.random.default_rng([_TEACHER_NET_SALT, *key, i, _DATA_STREAM])
-        x = rng.standard_normal((num_train + num_valid, num_features))
-        f = np.maximum(x @ w1.T, 0.0) @ w2
+        x, f, w2 = _teacher_examples(key, i, num_features, num_train + num_valid, hidden)
         y = (f > np.median(f)).astype(np.float64)
         tasks.append(
             Task(
