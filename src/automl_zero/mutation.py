@@ -16,7 +16,7 @@ import numpy as np
 
 from automl_zero.algorithm import Algorithm, Instruction, MemorySize
 from automl_zero.ops import OPS, Kind, Op, Param
-from automl_zero.vm.compiled import IN1_KIND, IN2_KIND, OUT_KIND, live_after, task_uniform
+from automl_zero.vm.compiled import IN1_KIND, IN2_KIND, OUT_KIND, live_after, task_gaussian, task_uniform
 from automl_zero.vm.jit import kernel
 
 # Positions in the space vector (SearchSpace.to_ints); kept here so that the kernels below need no import cycle.
@@ -206,9 +206,7 @@ def _perturb(value: float, flip: bool, mode: int, rng: np.ndarray) -> float:
     if mode == 1:
         if flip and next_uniform(rng) < 0.1:
             return -value
-        u1 = next_uniform(rng)
-        u2 = next_uniform(rng)
-        step = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(6.283185307179586 * u2)
+        step = task_gaussian(rng, 0, 0.0, 1.0)
         result = math.copysign(math.exp(math.log(abs(value)) + step), value)
         return result if math.isfinite(result) else value
     result = value * (0.5 + 1.5 * next_uniform(rng))

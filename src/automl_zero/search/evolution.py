@@ -36,13 +36,14 @@ from automl_zero.vm.compiled import (
     evaluate_batch,
     program_cost,
     run_order,
+    seed_setting,
     slp_vectorization,
     stream_seed,
 )
 from automl_zero.vm.encode import EncodedAlgorithm, decode, encode
 from automl_zero.vm.jit import kernel
 from automl_zero.vm.reference import combination_code
-from automl_zero.vm.rng import MASK, evaluation_stream, initial_state
+from automl_zero.vm.rng import evaluation_stream, initial_state
 
 _MULTICLASS = int(EvalType.MULTICLASS)
 
@@ -151,12 +152,6 @@ class EvolutionConfig:
                 "hurdle_train_fraction must be in (0, 1] and hurdle_percentile in [0, 100], got "
                 f"{self.hurdle_train_fraction!r} and {self.hurdle_percentile!r}"
             )
-
-
-def _as_int64(value: int) -> int:
-    """The int64 with the same low 64 bits as ``value`` (how seeds travel in int64 arrays)."""
-    value &= MASK
-    return value - (1 << 64) if value >= 1 << 63 else value
 
 
 # Positions in a batch tuple (see _batch_tuple).
@@ -502,7 +497,7 @@ class RegularizedEvolution:
                 int(config.fec),
                 int(config.hurdles),
                 max(1, config.population_size // 10),
-                _as_int64(config.seed),
+                seed_setting(config.seed),
                 fec_train * len(self.tasks) if config.charge_skipped_fingerprints else 0,
             ],
             dtype=np.int64,
