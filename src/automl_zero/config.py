@@ -914,6 +914,7 @@ _DOCS: dict[tuple[type, str], str] = {
     ),
     (EvolutionConfig, "hurdles"): "Progressive dynamic hurdles: train on a fraction first, in full only if it clears.",
     (EvolutionConfig, "hurdle_train_fraction"): "Fraction of the training examples in the first stage, in (0, 1].",
+    (EvolutionConfig, "hurdle_task_fraction"): "Fraction of the search tasks in the first stage, in (0, 1].",
     (EvolutionConfig, "hurdle_percentile"): (
         "The hurdle: this percentile of the recent first-stage fitnesses, in [0, 100]."
     ),

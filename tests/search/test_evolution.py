@@ -8,7 +8,13 @@ import pytest
 from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, MemorySize, make
 from automl_zero.mutation import MutationType, mutate_into
 from automl_zero.ops import ALL_OPS, DEMO_OPS, SETUP_OPS, Op
-from automl_zero.search.evolution import EvolutionConfig, RegularizedEvolution, _from_layout, _to_layout
+from automl_zero.search.evolution import (
+    EvolutionConfig,
+    RegularizedEvolution,
+    _from_layout,
+    _to_layout,
+    hurdle_task_count,
+)
 from automl_zero.search.space import SearchSpace
 from automl_zero.tasks import linear_regression_tasks
 from automl_zero.vm import decode, encode
@@ -233,6 +239,40 @@ def test_hurdles_filter_and_count() -> None:
     passes = round(stats["hurdle_pass_rate"] * 3000)
     first_stage, full = 10 * len(TASKS), 100 * len(TASKS)
     assert search.train_steps <= 3000 * first_stage + passes * full < 3000 * full
+
+
+def test_hurdle_task_count() -> None:
+    assert [hurdle_task_count(f, 10) for f in (0.01, 0.2, 0.25, 0.5, 1.0)] == [1, 2, 2, 5, 10]
+    assert hurdle_task_count(0.2, 36) == 7
+    with pytest.raises(ValueError, match="hurdle_task_fraction"):
+        EvolutionConfig(hurdle_task_fraction=0.0)
+
+
+def test_hurdle_funnel_over_tasks() -> None:
+    """A first stage on the first tasks only, all their examples: its steps, and failures' fitness on those tasks."""
+    base = {**SMALL.__dict__, "hurdles": True, "fec": False, "structural_hash": False}
+    # Copies of linear regression all clear the hurdle (they tie it): every individual pays both stages.
+    copies = EvolutionConfig(**{**base, "initial": "algorithm", "mutate_prob": 0.0, "hurdle_task_fraction": 0.2})
+    copies = EvolutionConfig(**{**copies.__dict__, "hurdle_train_fraction": 1.0})
+    space = SearchSpace(memory=MemorySize(5, 3, 1), sizes=(1, 1, 4))
+    search = RegularizedEvolution(space, TASKS, copies, initial_algorithm=REFERENCE_LINEAR_REGRESSION)
+    search.step(200)
+    assert search.train_steps == search.individuals * (2 * 100 + 10 * 100)
+    # Random programs: an individual that fails the first stage keeps its fitness on the first 2 tasks.
+    config = EvolutionConfig(**{**base, "hurdle_task_fraction": 0.2, "hurdle_train_fraction": 1.0})
+    search = RegularizedEvolution(SearchSpace(), TASKS, config)
+    search.step(600)
+    full = CompiledExecutor(TASKS, search.space.memory, seed=config.seed)
+    first = CompiledExecutor(TASKS[:2], search.space.memory, seed=config.seed)
+    stages = {"full": 0, "first": 0}
+    for algorithm, fitness, birth in search.population():
+        stream = evaluation_stream(config.seed, birth)
+        if full.evaluate(algorithm, seed=stream) == fitness:
+            stages["full"] += 1
+        else:
+            assert first.evaluate(algorithm, seed=stream) == fitness
+            stages["first"] += 1
+    assert stages["full"] > 0 and stages["first"] > 0
 
 
 def test_compute_budget_zeroes_expensive_algorithms() -> None:

@@ -95,7 +95,10 @@ class EvolutionConfig:
     hurdles : bool
         Progressive dynamic hurdles.
     hurdle_train_fraction : float
-        Fraction of the training examples in the first stage.
+        Fraction of the training examples in the first stage (one epoch).
+    hurdle_task_fraction : float
+        Fraction of the search tasks in the first stage (the first ones, at
+        least one): a funnel over tasks as well as over examples.
     hurdle_percentile : float
         The hurdle: this percentile of the distinct first-stage fitnesses of
         the last ``population_size`` individuals.
@@ -124,6 +127,7 @@ class EvolutionConfig:
     charge_skipped_fingerprints: bool = True
     hurdles: bool = False
     hurdle_train_fraction: float = 0.1
+    hurdle_task_fraction: float = 1.0
     hurdle_percentile: float = 75.0
     max_abs_error: float = 100.0
     max_cost: int = 0
@@ -152,6 +156,8 @@ class EvolutionConfig:
                 "hurdle_train_fraction must be in (0, 1] and hurdle_percentile in [0, 100], got "
                 f"{self.hurdle_train_fraction!r} and {self.hurdle_percentile!r}"
             )
+        if not 0.0 < self.hurdle_task_fraction <= 1.0:
+            raise ValueError(f"hurdle_task_fraction must be in (0, 1], got {self.hurdle_task_fraction!r}")
 
 
 # Positions in a batch tuple (see _batch_tuple).
@@ -424,6 +430,11 @@ def _cycles(
         counters[C_INDIVIDUALS] = individual + 1
 
 
+def hurdle_task_count(fraction: float, num_tasks: int) -> int:
+    """How many of ``num_tasks`` search tasks the hurdle's first stage runs: ``fraction`` of them, at least one."""
+    return max(1, min(num_tasks, round(fraction * num_tasks)))
+
+
 def _truncated(task: Task, num_train: int, num_valid: int) -> Task:
     return dataclasses.replace(
         task,
@@ -487,7 +498,8 @@ class RegularizedEvolution:
         self._fec = batch([_truncated(t, fec_train, fec_valid) for t in self.tasks])
         self._fec.errors = np.zeros((fec_train + fec_valid, len(self.tasks)))
         hurdle_train = max(1, round(config.hurdle_train_fraction * len(first.train_x)))
-        self._hurdle = batch([_truncated(t, hurdle_train, len(t.valid_x)) for t in self.tasks])
+        hurdle_tasks = hurdle_task_count(config.hurdle_task_fraction, len(self.tasks))
+        self._hurdle = batch([_truncated(t, hurdle_train, len(t.valid_x)) for t in self.tasks[:hurdle_tasks]])
         self._space = (space.to_ints(), space.op_table(), space.mutation_table())
         self._params_i = np.array(
             [
