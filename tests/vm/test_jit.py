@@ -70,3 +70,17 @@ def test_the_evaluation_is_generated_from_the_table() -> None:
     # Named constants only: no branch compares the op with a bare number.
     assert "op == 0" not in source and "op == 1:" not in source
     assert "_op_kernels" not in source
+
+
+def test_an_evaluation_of_some_ops_dispatches_those_only() -> None:
+    from automl_zero.ops import DEMO_OPS
+
+    dispatcher = compiled.evaluator(DEMO_OPS)
+    assert compiled.evaluator(reversed(DEMO_OPS)) is dispatcher  # one per set of ops
+    assert compiled.evaluator() is compiled.evaluate_batch
+    assert isinstance(dispatcher._cache, jit._KeyedCache)
+    source = Path(dispatcher.py_func.__code__.co_filename).read_text()
+    for row in OPS:
+        assert (f"op == {row.name}:" in source) == (row.op in DEMO_OPS or row.number == 0), row.name
+        assert f"\n{row.name} = {row.number}\n" in source
+    assert source != Path(compiled._generated.__file__).read_text()
