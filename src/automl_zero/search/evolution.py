@@ -34,19 +34,17 @@ from automl_zero.vm.compiled import (
     SET_STEPS,
     Batch,
     CompiledExecutor,
-    Evaluation,
+    evaluation,
     evaluation_signature,
-    evaluator,
     op_set,
     program_cost,
     run_order,
     seed_setting,
-    slp_vectorization,
     sort_values,
     stream_seed,
 )
 from automl_zero.vm.encode import EncodedAlgorithm, decode, encode
-from automl_zero.vm.jit import kernel
+from automl_zero.vm.jit import FirstClass, kernel, slp_vectorization
 from automl_zero.vm.reference import combination_code
 from automl_zero.vm.rng import evaluation_stream, initial_state
 
@@ -186,9 +184,9 @@ def _run(
     cand_f: np.ndarray,
     sizes: np.ndarray,
     max_abs_error: float,
-    evaluate: Evaluation,
+    evaluate: FirstClass,
 ) -> float:
-    # A first-class function (compiled.Evaluation): called through its address, never compiled in here.
+    # A first-class function (compiled.evaluation): called through its address, never compiled in here.
     return evaluate(
         cand_i,
         cand_f,
@@ -228,7 +226,7 @@ def _evaluate_child(
     cand_f: np.ndarray,
     stream: np.int64,
     skipped_steps: np.int64,
-    evaluate: Evaluation,
+    evaluate: FirstClass,
 ) -> float:
     """Fitness of one algorithm (ints (3, K, 4) layout), through the caches and hurdles.
 
@@ -236,7 +234,7 @@ def _evaluate_child(
     :func:`stream_seed`); the fingerprint run keeps its batch's fixed seed.
     ``skipped_steps`` training steps are counted for a structural hash hit
     when FEC is on (the fingerprint run it skips; 0 to count none).
-    ``evaluate`` is the evaluation (:class:`~automl_zero.vm.compiled.Evaluation`).
+    ``evaluate`` is the evaluation (:func:`~automl_zero.vm.compiled.evaluation`).
     """
     # Element loops: Numba's row assignment checks for overlap per call, which cost more than the copy.
     n = 0
@@ -393,7 +391,7 @@ def _cycles(
     search: tuple[Any, ...],
     fec: tuple[Any, ...],
     hurdle_batch: tuple[Any, ...],
-    evaluate: Evaluation,
+    evaluate: FirstClass,
 ) -> None:
     """Run ``n_cycles`` individuals: the initial population first, then evolution."""
     population = pop_fit.shape[0]
@@ -552,7 +550,7 @@ class RegularizedEvolution:
         self._init = init
         # The evaluation is generated for the space's ops only (a fraction of the compile time).
         self._ops = op_set(space.all_ops())
-        self._evaluation: Evaluation | None = None
+        self._evaluation: FirstClass | None = None
         self._migration_executor: CompiledExecutor | None = None
         self.state = self._new_state()
 
@@ -577,10 +575,9 @@ class RegularizedEvolution:
         state.update({f"cache_{name}": array for name, array in new_cache(self.config.fec_cache_size).items()})
         return state
 
-    def step(self, cycles: int) -> None:
-        """Run ``cycles`` more individuals (the initial population counts)."""
+    def _cache(self) -> tuple[np.ndarray, ...]:
         s = self.state
-        cache = (
+        return (
             s["cache_keys"],
             s["cache_values"],
             s["cache_prev"],
@@ -588,6 +585,10 @@ class RegularizedEvolution:
             s["cache_table"],
             s["cache_meta"],
         )
+
+    def step(self, cycles: int) -> None:
+        """Run ``cycles`` more individuals (the initial population counts)."""
+        s = self.state
         with slp_vectorization():
             _cycles(
                 int(cycles),
@@ -605,7 +606,7 @@ class RegularizedEvolution:
                 s["counters"],
                 s["hurdle"],
                 s["window"],
-                cache,
+                self._cache(),
                 *self._space,
                 self._params_i,
                 self._params_f,
@@ -615,7 +616,7 @@ class RegularizedEvolution:
                 self.evaluation(),
             )
 
-    def evaluation(self) -> Evaluation:
+    def evaluation(self) -> FirstClass:
         """The compiled evaluation that the search's kernels call: generated for the space's ops.
 
         Ops that arrive from elsewhere (migrants, a loaded state) widen it
@@ -624,7 +625,7 @@ class RegularizedEvolution:
         if self._evaluation is None:
             signature = evaluation_signature(self._search)
             assert evaluation_signature(self._fec) == signature == evaluation_signature(self._hurdle)
-            self._evaluation = Evaluation(evaluator(self._ops), signature)
+            self._evaluation = evaluation(self._ops, self._search)
         return self._evaluation
 
     def _cover(self, ints: np.ndarray) -> None:

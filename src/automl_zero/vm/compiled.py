@@ -25,9 +25,12 @@ table never loads. The op kernels must match the reference executor; tests
 check both on thousands of random algorithms.
 
 The public names here are the VM's kernel API for the rest of the package
-(the search, the mutator): :func:`evaluate_batch`, :class:`Batch`,
-:func:`slp_vectorization`, the per-op arrays (:data:`OUT_KIND`, ...) and the
-random stream of one task (:func:`task_uniform`, :func:`task_gaussian`).
+(the search, the mutator): :func:`evaluate_batch`, :func:`evaluator` (the
+evaluation of some ops only), :func:`evaluation` (one as a first-class
+function for kernels), :class:`Batch`, the per-op arrays (:data:`OUT_KIND`,
+...) and the random stream of one task (:func:`task_uniform`,
+:func:`task_gaussian`). :mod:`automl_zero.vm.jit` has the compilation
+helpers (``kernel``, ``FirstClass``, ``slp_vectorization``).
 """
 
 from __future__ import annotations
@@ -41,8 +44,7 @@ import re
 import sys
 import tempfile
 import textwrap
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -50,15 +52,13 @@ from typing import Any
 import numba
 import numpy as np
 from numba import typeof, uint64
-from numba.core.types import WrapperAddressProtocol
-from numba.experimental import function_type  # noqa: F401  (registers first-class functions such as Evaluation)
 
 from automl_zero import ops
 from automl_zero.algorithm import Algorithm, MemorySize
 from automl_zero.ops import OPS
 from automl_zero.tasks.base import EvalType, Task
 from automl_zero.vm.encode import EncodedAlgorithm, encode
-from automl_zero.vm.jit import kernel
+from automl_zero.vm.jit import FirstClass, kernel, slp_vectorization
 from automl_zero.vm.reference import check_memory_for, combination_code, combine_fitnesses
 from automl_zero.vm.rng import GOLDEN_GAMMA, MIX1, MIX2, SEED_MULTIPLIER, STREAM_SALT
 
@@ -847,39 +847,15 @@ def evaluator(ops: Iterable[int] | None = None) -> Any:
     return _evaluators[key]
 
 
-class Evaluation(WrapperAddressProtocol):
-    """An :func:`evaluator` at one signature, as a first-class function that kernels take as an argument.
+def evaluation(ops: Iterable[int] | None, batch: Batch) -> FirstClass:
+    """The :func:`evaluator` of ``ops`` at ``batch``'s signature, as a first-class function for kernels.
 
-    A kernel calls it through its address: the kernel is compiled without
-    the evaluation's code, so that code is not optimized a second time inside
-    the kernel (on a first run that doubled the compile time), and one
-    compiled kernel serves every evaluator of the same argument types.
+    The compiled search takes it as an argument and calls it through its
+    address: the search's kernels are compiled without the evaluation's code
+    (which would otherwise be optimized a second time inside them), and one
+    compiled search serves the evaluations of every op set.
     """
-
-    def __init__(self, dispatcher: Any, signature: Any) -> None:
-        self.dispatcher = dispatcher
-        self._signature = signature
-        self._address = 0
-
-    def compile(self) -> None:
-        """Compile the evaluation (or load it from Numba's cache), with SLP vectorization as the executor does."""
-        if not self._address:
-            with slp_vectorization():
-                result = self.dispatcher.get_compile_result(self._signature)
-            self._address = int(result.library.get_pointer_to_function(result.fndesc.llvm_cfunc_wrapper_name))
-
-    def __wrapper_address__(self) -> int:
-        self.compile()
-        return self._address
-
-    def signature(self) -> Any:
-        """The Numba signature that kernels call it with."""
-        return self._signature
-
-    def __call__(self, *args: Any) -> float:
-        """Evaluate from Python (kernels call the compiled code directly)."""
-        self.compile()
-        return float(self.dispatcher(*args))
+    return FirstClass(evaluator(ops), evaluation_signature(batch), slp=True)
 
 
 def evaluation_signature(batch: Batch) -> Any:
@@ -904,24 +880,6 @@ def evaluation_signature(batch: Batch) -> Any:
         batch.tasks_token,
     )
     return numba.float64(*(typeof(arg) for arg in args))  # type: ignore[no-untyped-call]
-
-
-@contextmanager
-def slp_vectorization() -> Iterator[None]:
-    """Compile with LLVM's SLP vectorizer, off by default in Numba.
-
-    With the task axis fully unrolled (T known at compile time), SLP is what
-    turns an instruction's T scalar operations into SIMD: 2-4x faster vector
-    and scalar ops here. It never reassociates, so results stay bit-identical.
-    Numba reads the flag when it builds each compilation's pass manager.
-    """
-    config: Any = numba.config  # the stubs do not list the flag
-    previous = config.SLP_VECTORIZE
-    config.SLP_VECTORIZE = 1
-    try:
-        yield
-    finally:
-        config.SLP_VECTORIZE = previous
 
 
 def seed_setting(seed: int) -> int:
