@@ -14,7 +14,11 @@ Also: ns per executed instruction (per task), the Python-side cost of a call,
 the cost of encoding an Algorithm object, and a new process's first evaluation
 with Numba's cache warm.
 
-Usage: python benchmarks/throughput.py [--repeats N] [--json] [--only a,b,c,d]
+With --demo-ops, (a) and (b) run on the evaluation compiled for the demo's six
+ops only (CompiledExecutor(..., ops=DEMO_OPS)), the one the demo's search and
+T_select run, instead of the whole op table's.
+
+Usage: python benchmarks/throughput.py [--repeats N] [--json] [--only a,b,c,d] [--demo-ops]
 """
 
 from __future__ import annotations
@@ -130,7 +134,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15, help="timed repeats per case; medians are reported")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--only", default="a,b,c,d", help="comma-separated cases to run (a, b, c, d)")
+    parser.add_argument("--demo-ops", action="store_true", help="(a) and (b) on the evaluation of the demo's ops")
     args = parser.parse_args()
+    ops = DEMO_OPS if args.demo_ops else None
     cases = set(args.only.split(","))
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
@@ -149,13 +155,16 @@ def main() -> None:
     if "a" in cases:
         # The reference solution uses s4, so it runs with S=5 (S does not change its cost).
         reference = measure(
-            CompiledExecutor(tasks_f4, MemorySize(5, 3, 1)), [encode(REFERENCE_LINEAR_REGRESSION)], 5_000, args.repeats
+            CompiledExecutor(tasks_f4, MemorySize(5, 3, 1), ops=ops),
+            [encode(REFERENCE_LINEAR_REGRESSION)],
+            5_000,
+            args.repeats,
         )
         rows.append(("(a) reference LR, F=4, 10 tasks x 100/100", reference))
         result["reference_lr_evals_per_s"] = round(reference["evals_per_s"])
         result["ns_per_instruction_reference"] = round(reference["ns_per_instruction"], 2)
     if "b" in cases:
-        random_demo = measure(CompiledExecutor(tasks_f4, demo_memory), demo, 5, args.repeats)
+        random_demo = measure(CompiledExecutor(tasks_f4, demo_memory, ops=ops), demo, 5, args.repeats)
         rows.append(("(b) 1,000 random demo-space algorithms, F=4", random_demo))
         result["random_demo_evals_per_s"] = round(random_demo["evals_per_s"])
         result["ns_per_instruction_random_demo"] = round(random_demo["ns_per_instruction"], 2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -98,3 +99,31 @@ def test_task_sets_of_different_roles_differ() -> None:
     assert not (search[0].train_x == select[0].train_x).all()
     with pytest.raises(ValueError, match="non-negative"):
         linear_regression_tasks(1, seed=-1)
+
+
+def test_the_search_and_the_selection_share_one_compiled_evaluation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A first run compiles a single evaluation: the demo's ops, 10 tasks of 4 features."""
+    from automl_zero.vm.compiled import CompiledExecutor, evaluation_signature
+
+    executors: list[CompiledExecutor] = []
+    searches: list[RegularizedEvolution] = []
+
+    class Executor(CompiledExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            executors.append(self)
+
+    class Search(RegularizedEvolution):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            searches.append(self)
+
+    monkeypatch.setattr(demo, "CompiledExecutor", Executor)
+    monkeypatch.setattr(demo, "RegularizedEvolution", Search)
+    run_demo(seed=0, max_seconds=0.01)
+    evaluation = searches[-1].evaluation()
+    assert {search.evaluation().dispatcher for search in searches} == {evaluation.dispatcher}
+    assert {search.evaluation().signature() for search in searches} == {evaluation.signature()}
+    for executor in executors:  # T_select (and T_final), in batches of 10 tasks
+        assert executor._evaluate is evaluation.dispatcher
+        assert {evaluation_signature(batch) for batch in executor._batches} == {evaluation.signature()}

@@ -304,7 +304,8 @@ def _value_masks(
         for j in range(sizes[d]):
             if d == c and j == k:
                 position = n
-            flat[n] = ints[d, j]
+            for column in range(4):  # element by element, as in _move_row
+                flat[n, column] = ints[d, j, column]
             n += 1
             if d == c and j == exclude:
                 continue
@@ -357,6 +358,18 @@ def _new_instruction_into(
 
 
 @_jit
+def _move_row(ints: np.ndarray, floats: np.ndarray, c: int, source: int, target: int) -> None:
+    """Copy instruction ``source`` of component ``c`` over instruction ``target``.
+
+    Element by element: a row assignment compiles Numba's shape-error path, seconds of a first run.
+    """
+    for j in range(ints.shape[2]):
+        ints[c, target, j] = ints[c, source, j]
+    for j in range(floats.shape[2]):
+        floats[c, target, j] = floats[c, source, j]
+
+
+@_jit
 def _insert(
     ints: np.ndarray,
     floats: np.ndarray,
@@ -369,8 +382,7 @@ def _insert(
     size = sizes[c]
     position = randint(rng, size + 1)
     for k in range(size, position, -1):
-        ints[c, k] = ints[c, k - 1]
-        floats[c, k] = floats[c, k - 1]
+        _move_row(ints, floats, c, k - 1, k)
     sizes[c] = size + 1
     _new_instruction_into(ints, floats, sizes, c, position, position, space, op_table, rng)
 
@@ -380,8 +392,7 @@ def _remove(ints: np.ndarray, floats: np.ndarray, sizes: np.ndarray, c: int, rng
     size = sizes[c]
     position = randint(rng, size)
     for k in range(position, size - 1):
-        ints[c, k] = ints[c, k + 1]
-        floats[c, k] = floats[c, k + 1]
+        _move_row(ints, floats, c, k + 1, k)
     ints[c, size - 1] = 0
     floats[c, size - 1] = 0.0
     sizes[c] = size - 1

@@ -386,3 +386,62 @@ def test_semantic_mutations_are_less_often_dead_on_arrival() -> None:
     assert SearchSpace().semantic_mutation_prob == 0.0
     with pytest.raises(ValueError, match="semantic_mutation_prob"):
         SearchSpace(semantic_mutation_prob=1.5)
+
+
+def test_the_hurdle_is_numbas_percentile_of_the_distinct_fitnesses() -> None:
+    """The written-out hurdle gives what np.percentile(np.unique(...)) gave in compiled code, bit for bit."""
+    from numba import njit
+
+    from automl_zero.search.evolution import _update_hurdle
+
+    @njit
+    def numba_hurdle(window: np.ndarray, filled: int, percentile: float) -> float:
+        return np.percentile(np.unique(window[: min(filled, window.shape[0])]), percentile)
+
+    rng = np.random.default_rng(8)
+    for trial in range(300):
+        size = int(rng.integers(1, 60))
+        window = rng.integers(0, 1 + trial % 7, size) / 7.0 if trial % 2 else rng.random(size)
+        filled = int(rng.integers(1, 2 * size))
+        for percentile in (0.0, 100.0, 75.0, 50.0, 33.3, float(rng.uniform(0, 100))):
+            hurdle = np.zeros(1)
+            _update_hurdle(window, filled, percentile, hurdle)
+            assert hurdle[0] == numba_hurdle(window, filled, percentile), (window, filled, percentile)
+    hurdle = np.array([0.5])
+    _update_hurdle(window, 0, 75.0, hurdle)  # nothing seen yet: unchanged
+    assert hurdle[0] == 0.5
+
+
+def test_the_search_evaluates_with_its_spaces_ops_and_widens_for_others() -> None:
+    from automl_zero.vm.compiled import evaluator
+
+    space = SearchSpace()
+    search = RegularizedEvolution(space, TASKS, SMALL)
+    assert search.evaluation().dispatcher is evaluator(DEMO_OPS)
+    search.step(100)
+    # A migrant with another op (as from an island of another space): the evaluation widens first.
+    migrant = make(setup=["s2 = 0.5"], predict=["s1 = dot(v0, v1)"], learn=["s3 = s0 + s1", "s1 = s3 * s2"])
+    ints, floats, sizes = _to_layout(encode(migrant), space.capacity)
+    search.immigrate({"ints": ints[None], "floats": floats[None], "sizes": sizes[None]})
+    assert search.evaluation().dispatcher is evaluator((*DEMO_OPS, Op.SCALAR_SUM_OP))
+    search.step(40)  # the migrant is still alive (50 individuals), and may have children
+    executor = CompiledExecutor(TASKS, space.memory, seed=SMALL.seed)
+    for algorithm, fitness, _ in search.population():
+        assert executor.evaluate(algorithm) == fitness
+    # A loaded state with the op widens too.
+    loaded = RegularizedEvolution(space, TASKS, SMALL)
+    loaded.load_state_dict(search.state_dict())
+    assert loaded.evaluation().dispatcher is search.evaluation().dispatcher
+
+
+def test_the_search_never_compiles_the_evaluation_into_its_own_kernels() -> None:
+    """The evaluation is called through its address (compiled.Evaluation), so the search's code lacks it."""
+    from automl_zero.search import evolution
+
+    RegularizedEvolution(SearchSpace(), TASKS, SMALL).step(60)
+    assert evolution._cycles.overloads
+    for result in evolution._cycles.overloads.values():
+        # The kernel's whole code, as compiled or loaded from the cache: its callees' included.
+        names = [f.name for f in result.library._get_module_for_linking().functions if not f.is_declaration]
+        assert [name for name in names if "mutate_into" in name]
+        assert not [name for name in names if "evaluate_batch" in name]

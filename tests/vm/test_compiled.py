@@ -222,3 +222,79 @@ def test_matrix_min_and_max_give_the_second_operand_on_nan(op: str) -> None:
     for executor in (CompiledExecutor(tasks, memory), ReferenceExecutor(tasks, memory)):
         assert executor.evaluate(nan_second) == 0.0  # NaN, the second operand: fitness 0
         assert executor.evaluate(nan_first) > 0.0  # zeros, the second operand: predicts 0
+
+
+def test_an_evaluation_of_some_ops_gives_the_whole_tables_results() -> None:
+    from automl_zero.vm.compiled import evaluate_batch, evaluator
+
+    tasks = linear_regression_tasks(10, 4, 20, 10, seed=5)
+    memory = MemorySize(4, 3, 1)
+    some = CompiledExecutor(tasks, memory, ops=DEMO_OPS, seed=3)
+    whole = CompiledExecutor(tasks, memory, seed=3)
+    assert some._evaluate is evaluator(DEMO_OPS) is not evaluate_batch
+    rng = np.random.default_rng(4)
+    for _ in range(100):
+        algorithm = encode(random_algorithm(rng, memory, (10, 2, 8), DEMO_OPS, DEMO_OPS, DEMO_OPS))
+        assert some.task_fitnesses(algorithm).tolist() == whole.task_fitnesses(algorithm).tolist()
+        assert some.evaluate(algorithm) == whole.evaluate(algorithm)
+        assert some.executed_instructions() == whole.executed_instructions()
+    assert some._whole_table is None  # nothing here needed another op
+
+
+def test_algorithms_with_other_ops_run_on_the_whole_table() -> None:
+    tasks = linear_regression_tasks(10, 4, 20, 10, seed=5)
+    memory = MemorySize(4, 3, 1)
+    some = CompiledExecutor(tasks, memory, ops=DEMO_OPS)
+    whole = CompiledExecutor(tasks, memory)
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        other = encode(random_algorithm(rng, memory, (4, 3, 4), ALL_OPS, ALL_OPS, ALL_OPS))
+        assert some.task_fitnesses(other).tolist() == whole.task_fitnesses(other).tolist()
+        assert some.evaluate(other) == whole.evaluate(other)
+        assert some.executed_instructions() == whole.executed_instructions()
+    assert some._whole_table is not None
+    # And back to the executor's own evaluation for an algorithm of its ops.
+    algorithm = random_algorithm(rng, memory, (10, 2, 8), DEMO_OPS, DEMO_OPS, DEMO_OPS)
+    assert some.evaluate(algorithm) == whole.evaluate(algorithm)
+    assert some.executed_instructions() == whole.executed_instructions()
+
+
+def test_op_sets_name_valid_ops_and_always_hold_no_op() -> None:
+    from automl_zero.ops import OPS, Op
+    from automl_zero.vm.compiled import op_set
+
+    assert op_set([Op.VECTOR_SUM_OP]) == (0, int(Op.VECTOR_SUM_OP))
+    assert op_set([]) == (0,)
+    assert op_set([row.op for row in OPS][::-1]) is None
+    with pytest.raises(ValueError, match="op numbers"):
+        op_set([len(OPS)])
+
+
+def test_tasks_of_a_specialized_shape_run_in_batches_of_its_size() -> None:
+    from automl_zero.vm.reference import ReferenceExecutor
+
+    tasks = linear_regression_tasks(30, 4, 6, 4, seed=6)
+    # A random op: every task keeps its own stream (seed, i) across the batches.
+    algorithm = make(
+        setup=["s2 = 0.05", "v1 = gaussian(0.0, 0.1, n_features)"],
+        predict=["s1 = dot(v0, v1)"],
+        learn=["s3 = s0 - s1", "s3 = s3 * s2", "v2 = s3 * v0", "v1 = v1 + v2"],
+    )
+    for combine in ("mean", "median"):
+        executor = CompiledExecutor(tasks, MEMORY, seed=9, combine=combine)
+        assert [len(b.fitness) for b in executor._batches] == [10, 10, 10]
+        reference = ReferenceExecutor(tasks, MEMORY, seed=9, combine=combine)
+        assert executor.task_fitnesses(algorithm).tolist() == reference.task_fitnesses(algorithm).tolist()
+        assert executor.evaluate(algorithm) == reference.evaluate(algorithm)
+    assert [len(b.fitness) for b in CompiledExecutor(tasks[:25], MEMORY)._batches] == [25]
+
+
+def test_sort_values_sorts_like_numpy() -> None:
+    from automl_zero.vm.compiled import sort_values
+
+    rng = np.random.default_rng(7)
+    for size in (0, 1, 2, 3, 10, 101, 1000):
+        for values in (rng.standard_normal(size), rng.integers(0, 5, size).astype(float), np.zeros(size)):
+            mine = values.copy()
+            sort_values(mine)
+            assert mine.tolist() == np.sort(values).tolist()

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from numba.core.errors import TypingError
 from numba.core.registry import CPUDispatcher
 
 import automl_zero
@@ -70,3 +71,27 @@ def test_the_evaluation_is_generated_from_the_table() -> None:
     # Named constants only: no branch compares the op with a bare number.
     assert "op == 0" not in source and "op == 1:" not in source
     assert "_op_kernels" not in source
+
+
+def test_an_evaluation_of_some_ops_dispatches_those_only() -> None:
+    from automl_zero.ops import DEMO_OPS
+
+    dispatcher = compiled.evaluator(DEMO_OPS)
+    assert compiled.evaluator(reversed(DEMO_OPS)) is dispatcher  # one per set of ops
+    assert compiled.evaluator() is compiled.evaluate_batch
+    assert isinstance(dispatcher._cache, jit._KeyedCache)
+    source = Path(dispatcher.py_func.__code__.co_filename).read_text()
+    for row in OPS:
+        assert (f"op == {row.name}:" in source) == (row.op in DEMO_OPS or row.number == 0), row.name
+        assert f"\n{row.name} = {row.number}\n" in source
+    assert source != Path(compiled._generated.__file__).read_text()
+
+
+def test_a_first_class_kernel_is_compiled_for_its_signature_only() -> None:
+    from numba import float64, int64
+
+    handle = jit.FirstClass(compiled.index_of, int64(float64, int64))
+    assert handle(0.5, 4) == compiled.index_of(0.5, 4) == 2
+    assert handle.__wrapper_address__() > 0 and handle.signature() == int64(float64, int64)
+    with pytest.raises(TypingError, match="return type"):
+        jit.FirstClass(compiled.index_of, float64(float64, int64)).compile()

@@ -12,6 +12,7 @@ run saved and restored continues exactly as one that never stopped.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,15 +34,17 @@ from automl_zero.vm.compiled import (
     SET_STEPS,
     Batch,
     CompiledExecutor,
-    evaluate_batch,
+    evaluation,
+    evaluation_signature,
+    op_set,
     program_cost,
     run_order,
     seed_setting,
-    slp_vectorization,
+    sort_values,
     stream_seed,
 )
 from automl_zero.vm.encode import EncodedAlgorithm, decode, encode
-from automl_zero.vm.jit import kernel
+from automl_zero.vm.jit import FirstClass, kernel, slp_vectorization
 from automl_zero.vm.reference import combination_code
 from automl_zero.vm.rng import evaluation_stream, initial_state
 
@@ -182,9 +185,15 @@ def _batch_tuple(batch: Batch) -> tuple[Any, ...]:
 
 @kernel()
 def _run(
-    batch: tuple[Any, ...], cand_i: np.ndarray, cand_f: np.ndarray, sizes: np.ndarray, max_abs_error: float
+    batch: tuple[Any, ...],
+    cand_i: np.ndarray,
+    cand_f: np.ndarray,
+    sizes: np.ndarray,
+    max_abs_error: float,
+    evaluate: FirstClass,
 ) -> float:
-    return evaluate_batch(
+    # A first-class function (compiled.evaluation): called through its address, never compiled in here.
+    return evaluate(
         cand_i,
         cand_f,
         sizes[0],
@@ -223,6 +232,7 @@ def _evaluate_child(
     cand_f: np.ndarray,
     stream: np.int64,
     skipped_steps: np.int64,
+    evaluate: FirstClass,
 ) -> float:
     """Fitness of one algorithm (ints (3, K, 4) layout), through the caches and hurdles.
 
@@ -230,6 +240,7 @@ def _evaluate_child(
     :func:`stream_seed`); the fingerprint run keeps its batch's fixed seed.
     ``skipped_steps`` training steps are counted for a structural hash hit
     when FEC is on (the fingerprint run it skips; 0 to count none).
+    ``evaluate`` is the evaluation (:func:`~automl_zero.vm.compiled.evaluation`).
     """
     # Element loops: Numba's row assignment checks for overlap per call, which cost more than the copy.
     n = 0
@@ -272,7 +283,7 @@ def _evaluate_child(
             return cached
     key2 = uint64(0)
     if use_fec:
-        _run(fec, ci, cf, sizes, max_abs_error)
+        _run(fec, ci, cf, sizes, max_abs_error, evaluate)
         counters[C_TRAIN_STEPS] += fec[_B_SETTINGS][SET_STEPS]
         key2 = errors_hash(fec[_B_ERRORS])
         cached = cache_lookup(key2, keys, values, prev, nxt, table, meta)
@@ -286,7 +297,7 @@ def _evaluate_child(
     search[_B_SETTINGS][SET_SEED] = stream
     hurdle_batch[_B_SETTINGS][SET_SEED] = stream
     if use_hurdles:
-        first = _run(hurdle_batch, ci, cf, sizes, max_abs_error)
+        first = _run(hurdle_batch, ci, cf, sizes, max_abs_error, evaluate)
         counters[C_TRAIN_STEPS] += hurdle_batch[_B_SETTINGS][SET_STEPS]
         counters[C_HURDLE_TESTS] += 1
         window[counters[C_WINDOW] % window.shape[0]] = first
@@ -297,7 +308,7 @@ def _evaluate_child(
         else:
             counters[C_HURDLE_PASSES] += 1
     if passed:
-        fitness = _run(search, ci, cf, sizes, max_abs_error)
+        fitness = _run(search, ci, cf, sizes, max_abs_error, evaluate)
         counters[C_TRAIN_STEPS] += search[_B_SETTINGS][SET_STEPS]
     counters[C_FULL_EVALS] += 1
     if not passed:
@@ -330,10 +341,32 @@ def _copy_individual(
 
 @kernel()
 def _update_hurdle(window: np.ndarray, filled: int, percentile: float, hurdle: np.ndarray) -> None:
+    """The hurdle: ``np.percentile(np.unique(window[:filled]), percentile)`` as Numba computes it.
+
+    Written out (a heapsort, then Numba's linear interpolation between the
+    closest ranks), because Numba's ``np.unique`` and ``np.percentile`` took
+    seconds to compile, for the same value.
+    """
     if filled == 0:
         return
-    distinct = np.unique(window[: min(filled, window.shape[0])])
-    hurdle[0] = np.percentile(distinct, percentile)
+    count = min(filled, window.shape[0])
+    values = window[:count].copy()
+    sort_values(values)
+    n = 0  # the distinct values, in order
+    for i in range(count):
+        if n == 0 or values[i] != values[n - 1]:
+            values[n] = values[i]
+            n += 1
+    if n == 1 or percentile == 0.0:
+        hurdle[0] = values[0]
+    elif percentile == 100.0:
+        hurdle[0] = values[n - 1]
+    else:
+        rank = 1 + (n - 1) * (percentile / 100.0)
+        f = math.floor(rank)
+        m = rank - f
+        k = min(int(f - 1), n - 2)
+        hurdle[0] = values[k] * (1 - m) + values[k + 1] * m
 
 
 @kernel()
@@ -364,6 +397,7 @@ def _cycles(
     search: tuple[Any, ...],
     fec: tuple[Any, ...],
     hurdle_batch: tuple[Any, ...],
+    evaluate: FirstClass,
 ) -> None:
     """Run ``n_cycles`` individuals: the initial population first, then evolution."""
     population = pop_fit.shape[0]
@@ -420,6 +454,7 @@ def _cycles(
             cand_f,
             np.int64(stream_seed(run_seed, individual)),
             skipped_steps,
+            evaluate,
         )
         pop_fit[slot] = fitness
         pop_birth[slot] = individual
@@ -525,6 +560,9 @@ class RegularizedEvolution:
         elif config.initial == "empty":
             init[2][:] = space.min_sizes  # no-ops
         self._init = init
+        # The evaluation is generated for the space's ops only (a fraction of the compile time).
+        self._ops = op_set(space.all_ops())
+        self._evaluation: FirstClass | None = None
         self._migration_executor: CompiledExecutor | None = None
         self.state = self._new_state()
 
@@ -549,10 +587,9 @@ class RegularizedEvolution:
         state.update({f"cache_{name}": array for name, array in new_cache(self.config.fec_cache_size).items()})
         return state
 
-    def step(self, cycles: int) -> None:
-        """Run ``cycles`` more individuals (the initial population counts)."""
+    def _cache(self) -> tuple[np.ndarray, ...]:
         s = self.state
-        cache = (
+        return (
             s["cache_keys"],
             s["cache_values"],
             s["cache_prev"],
@@ -560,6 +597,10 @@ class RegularizedEvolution:
             s["cache_table"],
             s["cache_meta"],
         )
+
+    def step(self, cycles: int) -> None:
+        """Run ``cycles`` more individuals (the initial population counts)."""
+        s = self.state
         with slp_vectorization():
             _cycles(
                 int(cycles),
@@ -577,14 +618,36 @@ class RegularizedEvolution:
                 s["counters"],
                 s["hurdle"],
                 s["window"],
-                cache,
+                self._cache(),
                 *self._space,
                 self._params_i,
                 self._params_f,
                 _batch_tuple(self._search),
                 _batch_tuple(self._fec),
                 _batch_tuple(self._hurdle),
+                self.evaluation(),
             )
+
+    def evaluation(self) -> FirstClass:
+        """The compiled evaluation that the search's kernels call: generated for the space's ops.
+
+        Ops that arrive from elsewhere (migrants, a loaded state) widen it
+        before they can be evaluated.
+        """
+        if self._evaluation is None:
+            signature = evaluation_signature(self._search)
+            assert evaluation_signature(self._fec) == signature == evaluation_signature(self._hurdle)
+            self._evaluation = evaluation(self._ops, self._search)
+        return self._evaluation
+
+    def _cover(self, ints: np.ndarray) -> None:
+        """Widen the evaluation to every op in ``ints`` (op numbers in the last axis' first column)."""
+        if self._ops is None:
+            return
+        present = {int(op) for op in np.unique(ints[..., 0])}
+        if not present <= set(self._ops):
+            self._ops = op_set(present | set(self._ops))
+            self._evaluation = None
 
     # -- progress --------------------------------------------------------------------------------
 
@@ -672,6 +735,8 @@ class RegularizedEvolution:
                     f"state {name!r} has shape {loaded.shape} {loaded.dtype}; expected {array.shape} {array.dtype}"
                 )
             self.state[name] = np.ascontiguousarray(loaded).copy()
+        self._cover(self.state["pop_i"])
+        self._cover(self.state["best_i"])
 
     # -- migration -------------------------------------------------------------------------------
 
@@ -710,12 +775,14 @@ class RegularizedEvolution:
                 max_abs_error=self.config.max_abs_error,
                 seed=self.config.seed,
                 combine=self.config.fitness_combination,
+                ops=self._ops,
             )
         counters = s["counters"]
         arrived = zip(migrants["ints"], migrants["floats"], migrants["sizes"], strict=True)
         for j, (ints, floats, sizes) in enumerate(arrived):
             if ints.shape != s["pop_i"].shape[1:]:
                 raise ValueError("migrants come from a search space of another capacity")
+            self._cover(ints)
             # A stream of its own for each migrant, as for every individual born here.
             stream = evaluation_stream(self.config.seed, self.individuals) + j
             fitness = self._migration_executor.evaluate(_from_layout(ints, floats, sizes), seed=stream)

@@ -29,9 +29,9 @@ from automl_zero.search.evolution import (
 )
 from automl_zero.search.space import SearchSpace
 from automl_zero.tasks.base import Task
-from automl_zero.vm.compiled import slp_vectorization, stream_seed
+from automl_zero.vm.compiled import stream_seed
 from automl_zero.vm.encode import decode
-from automl_zero.vm.jit import kernel
+from automl_zero.vm.jit import FirstClass, kernel, slp_vectorization
 from automl_zero.vm.rng import MASK
 
 
@@ -94,6 +94,7 @@ def _random_trials(
     hurdle_batch: tuple[Any, ...],
     run_seed: np.uint64,
     skipped_steps: np.int64,
+    evaluate: FirstClass,
 ) -> int:
     """Evaluate ``n`` random algorithms; return how many beat ``threshold``."""
     capacity = ints.shape[1]
@@ -120,6 +121,7 @@ def _random_trials(
             cand_f,
             np.int64(stream_seed(run_seed, counters[C_INDIVIDUALS])),
             skipped_steps,
+            evaluate,
         )
         counters[C_INDIVIDUALS] += 1
         if fitness > threshold:
@@ -211,6 +213,7 @@ class RandomSearch:
                     _batch_tuple(e._hurdle),
                     np.uint64(e.config.seed & MASK),
                     e._params_i[7],
+                    e.evaluation(),
                 )
             )
 

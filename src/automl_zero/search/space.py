@@ -110,6 +110,10 @@ class SearchSpace:
         """Allowed ops of component function 0 (Setup), 1 (Predict) or 2 (Learn)."""
         return (self.setup_ops, self.predict_ops, self.learn_ops)[component]
 
+    def all_ops(self) -> tuple[Op, ...]:
+        """Every op allowed in any component function, in op order (what the search's evaluation compiles)."""
+        return tuple(sorted(set(self.setup_ops) | set(self.predict_ops) | set(self.learn_ops)))
+
     @property
     def capacity(self) -> int:
         """Instructions a component function may hold at most."""

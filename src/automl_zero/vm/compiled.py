@@ -25,9 +25,12 @@ table never loads. The op kernels must match the reference executor; tests
 check both on thousands of random algorithms.
 
 The public names here are the VM's kernel API for the rest of the package
-(the search, the mutator): :func:`evaluate_batch`, :class:`Batch`,
-:func:`slp_vectorization`, the per-op arrays (:data:`OUT_KIND`, ...) and the
-random stream of one task (:func:`task_uniform`, :func:`task_gaussian`).
+(the search, the mutator): :func:`evaluate_batch`, :func:`evaluator` (the
+evaluation of some ops only), :func:`evaluation` (one as a first-class
+function for kernels), :class:`Batch`, the per-op arrays (:data:`OUT_KIND`,
+...) and the random stream of one task (:func:`task_uniform`,
+:func:`task_gaussian`). :mod:`automl_zero.vm.jit` has the compilation
+helpers (``kernel``, ``FirstClass``, ``slp_vectorization``).
 """
 
 from __future__ import annotations
@@ -41,8 +44,7 @@ import re
 import sys
 import tempfile
 import textwrap
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -56,7 +58,7 @@ from automl_zero.algorithm import Algorithm, MemorySize
 from automl_zero.ops import OPS
 from automl_zero.tasks.base import EvalType, Task
 from automl_zero.vm.encode import EncodedAlgorithm, encode
-from automl_zero.vm.jit import kernel
+from automl_zero.vm.jit import FirstClass, kernel, slp_vectorization
 from automl_zero.vm.reference import check_memory_for, combination_code, combine_fitnesses
 from automl_zero.vm.rng import GOLDEN_GAMMA, MIX1, MIX2, SEED_MULTIPLIER, STREAM_SALT
 
@@ -146,6 +148,36 @@ def task_gaussian(rng: np.ndarray, t: int, mean: float, std: float) -> float:
     u1 = task_uniform(rng, t)
     u2 = task_uniform(rng, t)
     return mean + std * (math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(_TWO_PI * u2))
+
+
+@_jit
+def _sift_down(values: np.ndarray, root: int, end: int) -> None:
+    """Move ``values[root]`` down the max-heap ``values[:end]`` to its place."""
+    while True:
+        child = 2 * root + 1
+        if child >= end:
+            return
+        if child + 1 < end and values[child] < values[child + 1]:
+            child += 1
+        if not values[root] < values[child]:
+            return
+        values[root], values[child] = values[child], values[root]
+        root = child
+
+
+@_jit
+def sort_values(values: np.ndarray) -> None:
+    """Sort a vector of numbers (no NaN) in place, ascending: a heapsort.
+
+    Sorted values are sorted values, so this gives what ``np.sort`` gives;
+    it compiles in a fraction of the time of Numba's ``np.sort``.
+    """
+    n = values.shape[0]
+    for start in range(n // 2 - 1, -1, -1):
+        _sift_down(values, start, n)
+    for end in range(n - 1, 0, -1):
+        values[0], values[end] = values[end], values[0]
+        _sift_down(values, 0, end)
 
 
 @_jit
@@ -694,7 +726,8 @@ def _evaluate_source(
         fitness[t] = best[t]
         total += fitness[t]
     if settings[SET_COMBINE] == 1:
-        return float(np.sort(fitness)[n_tasks // 2])  # the upper middle, as combine_fitnesses
+        sort_values(best)  # a copy of the fitnesses by now
+        return float(best[n_tasks // 2])  # the upper middle, as combine_fitnesses
     return float(total) / n_tasks
 
 
@@ -703,11 +736,12 @@ def _evaluate_source(
 # ---------------------------------------------------------------------------
 
 
-def _dispatch_source() -> str:
-    """The op dispatch: one branch per row of the table, comparing with the op's named constant."""
+def _dispatch_source(ops: Sequence[int] | None = None) -> str:
+    """The op dispatch: one branch per row of the table (or per op of ``ops``), comparing with its named constant."""
     lines = []
-    for row in OPS:
-        lines.append(f"{'if' if row.number == 0 else 'elif'} op == {row.name}:")
+    rows = OPS if ops is None else [OPS[op] for op in ops]
+    for j, row in enumerate(rows):
+        lines.append(f"{'if' if j == 0 else 'elif'} op == {row.name}:")
         lines.extend("    " + line if line else "" for line in row.kernel.splitlines())
     return "\n".join(lines)
 
@@ -718,18 +752,19 @@ _TEMPLATE_NOTE = """
 """
 
 
-def _generate() -> str:
-    """Source of the module that defines :func:`evaluate_batch` for the current op table."""
+def _generate(ops: Sequence[int] | None = None) -> str:
+    """Source of the module that defines :func:`evaluate_batch` for the current op table (or ``ops`` of it)."""
     template = textwrap.dedent(inspect.getsource(_evaluate_source))
     marker = re.search(r"^( *)_op_kernels\([^()]*\)[^\n]*$", template, flags=re.MULTILINE)
     assert marker is not None, "the template lost its dispatch marker"
-    dispatch = textwrap.indent(_dispatch_source(), marker.group(1))
+    dispatch = textwrap.indent(_dispatch_source(ops), marker.group(1))
     body = template[: marker.start()] + dispatch + template[marker.end() :]
     body = body.replace("def _evaluate_source(", "def evaluate_batch(", 1).replace(_TEMPLATE_NOTE, "", 1)
     constants = "\n".join(f"{row.name} = {row.number}" for row in OPS)
     imports = "\n".join(dict.fromkeys(line for row in OPS for line in row.kernel_imports))
+    which = "the op table" if ops is None else "these ops of the op table: " + ", ".join(OPS[op].name for op in ops)
     return (
-        '"""The compiled evaluation, generated by automl_zero.vm.compiled from the op table: do not edit.\n\n'
+        f'"""The compiled evaluation, generated by automl_zero.vm.compiled from {which}: do not edit.\n\n'
         "Names not defined here (the harness helpers, numpy as np, math) are those of automl_zero.vm.compiled.\n"
         '"""\n\n'
         f"{imports}\n\n# Op numbers.\n{constants}\n\n\n@_jit\n{body}"
@@ -748,9 +783,9 @@ def _generated_dir() -> Path:
     raise OSError("no writable folder for the generated evaluation module")
 
 
-def _load_generated() -> ModuleType:
-    """Write (once per table) and import the generated module, with this module's names as its globals."""
-    source = _generate()
+def _load_generated(ops: Sequence[int] | None = None) -> ModuleType:
+    """Write (once per table and ops) and import the generated module, with this module's names as its globals."""
+    source = _generate(ops)
     digest = hashlib.sha256(source.encode()).hexdigest()[:16]
     path = _generated_dir() / f"evaluate_{digest}.py"
     if not path.exists() or path.read_text(encoding="utf-8") != source:
@@ -773,30 +808,108 @@ _generated = _load_generated()
 #: Evaluate one encoded algorithm on a batch of T tasks (see :func:`_evaluate_source` for the arguments);
 #: compiled from the op table.
 evaluate_batch: Any = _generated.evaluate_batch
+_evaluators: dict[tuple[int, ...] | None, Any] = {None: evaluate_batch}
 
 
-@contextmanager
-def slp_vectorization() -> Iterator[None]:
-    """Compile with LLVM's SLP vectorizer, off by default in Numba.
+def op_set(ops: Iterable[int] | None) -> tuple[int, ...] | None:
+    """The ops an evaluation dispatches, as :func:`evaluator` keys them: sorted, NO_OP included; None for all.
 
-    With the task axis fully unrolled (T known at compile time), SLP is what
-    turns an instruction's T scalar operations into SIMD: 2-4x faster vector
-    and scalar ops here. It never reassociates, so results stay bit-identical.
-    Numba reads the flag when it builds each compilation's pass manager.
+    Examples
+    --------
+    >>> from automl_zero.ops import Op
+    >>> op_set([Op.SCALAR_DIFF_OP, Op.SCALAR_SUM_OP, Op.SCALAR_DIFF_OP])
+    (0, 1, 2)
+    >>> op_set(None) is None and op_set(range(len(OPS))) is None
+    True
+
     """
-    config: Any = numba.config  # the stubs do not list the flag
-    previous = config.SLP_VECTORIZE
-    config.SLP_VECTORIZE = 1
-    try:
-        yield
-    finally:
-        config.SLP_VECTORIZE = previous
+    if ops is None:
+        return None
+    numbers = {0} | {int(op) for op in ops}
+    if min(numbers) < 0 or max(numbers) >= len(OPS):
+        raise ValueError(f"op numbers must be in 0..{len(OPS) - 1}, got {sorted(numbers)}")
+    return None if len(numbers) == len(OPS) else tuple(sorted(numbers))
+
+
+def evaluator(ops: Iterable[int] | None = None) -> Any:
+    """:func:`evaluate_batch` generated with the kernels of ``ops`` only (None: the whole table).
+
+    An evaluation with fewer ops compiles in a fraction of the time (the
+    demo's six ops: about a third of the whole table's), and runs the same
+    code for each of its ops, so its results are bit-identical. It must only
+    see algorithms whose ops are all in ``ops`` (and NO_OP, always
+    included): any other instruction would do nothing. The compiled search
+    and :class:`CompiledExecutor` (``ops=``) guarantee that.
+    """
+    key = op_set(ops)
+    if key not in _evaluators:
+        _evaluators[key] = _load_generated(key).evaluate_batch
+    return _evaluators[key]
+
+
+def evaluation(ops: Iterable[int] | None, batch: Batch) -> FirstClass:
+    """The :func:`evaluator` of ``ops`` at ``batch``'s signature, as a first-class function for kernels.
+
+    The compiled search takes it as an argument and calls it through its
+    address: the search's kernels are compiled without the evaluation's code
+    (which would otherwise be optimized a second time inside them), and one
+    compiled search serves the evaluations of every op set.
+    """
+    return FirstClass(evaluator(ops), evaluation_signature(batch), slp=True)
+
+
+def evaluation_signature(batch: Batch) -> Any:
+    """The Numba signature of the evaluation's calls on ``batch`` (as :meth:`CompiledExecutor._run` makes them)."""
+    args = (
+        np.zeros((1, 4), dtype=np.int64),
+        np.zeros((1, 3)),
+        0,
+        0,
+        0,
+        batch.train_x,
+        batch.train_y,
+        batch.valid_x,
+        batch.valid_y,
+        batch.orders,
+        batch.settings,
+        0.0,
+        batch.rng,
+        batch.fitness,
+        batch.errors,
+        batch.features_token,
+        batch.tasks_token,
+    )
+    return numba.float64(*(typeof(arg) for arg in args))  # type: ignore[no-untyped-call]
 
 
 def seed_setting(seed: int) -> int:
     """A seed's 64 bits as the int64 with the same bits (how ``settings[SET_SEED]`` holds it)."""
     seed &= 0xFFFFFFFFFFFFFFFF
     return seed - (1 << 64) if seed >= 1 << 63 else seed
+
+
+def batch_sizes(num_features: int, count: int) -> list[tuple[int, int]]:
+    """How :class:`CompiledExecutor` splits ``count`` consecutive tasks of one shape: (first, count) per batch.
+
+    One batch, unless a specialized task count (:data:`UNROLLED_TASKS`) of
+    these features divides them: then batches of that count, so that the
+    specialization the search compiles serves them too (the demo's 100
+    T_select tasks: 10 batches of 10). Each task's fitness is the same
+    either way, and the combined one too (summed in task order).
+
+    Examples
+    --------
+    >>> batch_sizes(4, 30)
+    [(0, 10), (10, 10), (20, 10)]
+    >>> batch_sizes(4, 25), batch_sizes(16, 30)
+    ([(0, 25)], [(0, 30)])
+
+    """
+    if num_features in UNROLLED_FEATURES:
+        for size in sorted(UNROLLED_TASKS, reverse=True):
+            if count > size and count % size == 0:
+                return [(first, size) for first in range(0, count, size)]
+    return [(0, count)]
 
 
 class Batch:
@@ -858,6 +971,12 @@ class CompiledExecutor:
         only the instructions that run.
     combine : {"mean", "median"}
         How :meth:`evaluate` combines the tasks' fitnesses (the paper: median).
+    ops : iterable of Op, optional
+        The ops of the algorithms this executor will mostly see (a search
+        space's): it compiles only their kernels (:func:`evaluator`), which
+        takes a fraction of the whole table's compile time. An algorithm with
+        other ops runs on the whole table's evaluation, compiled when first
+        needed. Results are the same either way.
 
     """
 
@@ -870,6 +989,7 @@ class CompiledExecutor:
         seed: int = 0,
         prune: bool = True,
         combine: str = "mean",
+        ops: Iterable[int] | None = None,
     ) -> None:
         if not tasks:
             raise ValueError("an executor needs at least one task")
@@ -880,12 +1000,24 @@ class CompiledExecutor:
         self.memory = memory
         self.max_abs_error = float(max_abs_error)
         self.seed = int(seed)
+        self._prune = prune
+        key = op_set(ops)
+        self._evaluate = evaluator(key)
+        # Which op numbers the evaluation dispatches (None: all); others go to the whole table's.
+        self._dispatched: np.ndarray | None = None
+        if key is not None:
+            self._dispatched = np.zeros(len(OPS), dtype=np.bool_)
+            self._dispatched[list(key)] = True
+        self._whole_table: CompiledExecutor | None = None
+        self._ran_whole = False  # whether the last evaluation went to the whole table's
         # Consecutive tasks of one shape form a batch; task i keeps random stream (seed, i).
         self._batches: list[Batch] = []
         start = 0
         for end in range(1, len(self.tasks) + 1):
             if end == len(self.tasks) or self.tasks[end].shape_key != self.tasks[start].shape_key:
-                self._batches.append(Batch(self.tasks[start:end], start, memory, self.seed, prune, combine))
+                for first, count in batch_sizes(self.tasks[start].num_features, end - start):
+                    group = self.tasks[start + first : start + first + count]
+                    self._batches.append(Batch(group, start + first, memory, self.seed, prune, combine))
                 start = end
         self._single = self._batches[0] if len(self._batches) == 1 else None
 
@@ -915,9 +1047,9 @@ class CompiledExecutor:
             # to the compiled overload, skipping the dispatcher's type resolution (~half the
             # cost of a call). The argument types never change for a batch.
             with slp_vectorization():
-                result = evaluate_batch(*args)
+                result = self._evaluate(*args)
             signature = tuple(typeof(arg) for arg in args)  # type: ignore[no-untyped-call]
-            batch.entry = evaluate_batch.overloads[signature].entry_point
+            batch.entry = self._evaluate.overloads[signature].entry_point
             return float(result)
         return float(batch.entry(*args))
 
@@ -933,6 +1065,10 @@ class CompiledExecutor:
         """
         encoded = algorithm if isinstance(algorithm, EncodedAlgorithm) else self._encode(algorithm)
         encoded.check(self.memory)
+        if self._dispatched is not None:
+            self._ran_whole = not self._dispatches(encoded)
+            if self._ran_whole:
+                return self._whole().evaluate(encoded, seed=seed)
         if self._single is not None:
             self._set_seed(seed)
             return self._run(encoded, self._single)
@@ -942,6 +1078,10 @@ class CompiledExecutor:
         """Return the fitness on each task, in task order (``seed`` as for :meth:`evaluate`)."""
         encoded = algorithm if isinstance(algorithm, EncodedAlgorithm) else self._encode(algorithm)
         encoded.check(self.memory)
+        if self._dispatched is not None:
+            self._ran_whole = not self._dispatches(encoded)
+            if self._ran_whole:
+                return self._whole().task_fitnesses(encoded, seed=seed)
         self._set_seed(seed)
         result = np.empty(len(self.tasks))
         for batch in self._batches:
@@ -969,7 +1109,27 @@ class CompiledExecutor:
 
     def executed_instructions(self) -> int:
         """Instructions dispatched by the last evaluation, counted once per task."""
+        if self._ran_whole:
+            return self._whole().executed_instructions()
         return sum(int(b.settings[SET_EXECUTED]) * len(b.fitness) for b in self._batches)
+
+    def _dispatches(self, encoded: EncodedAlgorithm) -> bool:
+        """Whether every op of ``encoded`` is one this executor's evaluation dispatches."""
+        assert self._dispatched is not None
+        return encoded.ops_within(self._dispatched)
+
+    def _whole(self) -> CompiledExecutor:
+        """The same executor with the whole table's evaluation (for algorithms with other ops)."""
+        if self._whole_table is None:
+            self._whole_table = CompiledExecutor(
+                self.tasks,
+                self.memory,
+                max_abs_error=self.max_abs_error,
+                seed=self.seed,
+                prune=self._prune,
+                combine=self.combine,
+            )
+        return self._whole_table
 
     def _encode(self, algorithm: Algorithm) -> EncodedAlgorithm:
         algorithm.validate(self.memory)

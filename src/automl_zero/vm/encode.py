@@ -81,6 +81,28 @@ class EncodedAlgorithm:
                 )
         object.__setattr__(self, "_checked_for", memory)
 
+    def ops_within(self, allowed: np.ndarray) -> bool:
+        """Whether ``allowed`` (a bool per op number) marks every op; a yes is remembered per array.
+
+        Examples
+        --------
+        >>> from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION
+        >>> from automl_zero.ops import OPS, Op
+        >>> allowed = np.ones(len(OPS), dtype=bool)
+        >>> encode(REFERENCE_LINEAR_REGRESSION).ops_within(allowed)
+        True
+        >>> allowed[Op.VECTOR_INNER_PRODUCT_OP] = False
+        >>> encode(REFERENCE_LINEAR_REGRESSION).ops_within(allowed)
+        False
+
+        """
+        if self.__dict__.get("_within") is allowed:  # identity: this runs on every evaluation
+            return True
+        within = bool(allowed[self.ints[:, OP]].all())
+        if within:
+            object.__setattr__(self, "_within", allowed)
+        return within
+
 
 def encode(algorithm: Algorithm) -> EncodedAlgorithm:
     """Turn an :class:`~automl_zero.algorithm.Algorithm` into arrays."""
