@@ -39,6 +39,8 @@ Usage: python benchmarks/scaling.py [--per-island 1000000] [--repeats 5] [--only
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -46,11 +48,29 @@ import signal
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from automl_zero.demo import DEMO_CONFIG, DEMO_SPACE
-from automl_zero.search.islands import SNAPSHOT_EVERY_S, IslandModel, IslandsConfig, WorkerPool
+from automl_zero.search.islands import IslandModel, IslandsConfig, WorkerPool
 from automl_zero.tasks import linear_regression_tasks
+
+#: islands.snapshot_every_s of the measurements that compare it (the others leave the package's default).
+EVERY_2_S = 2.0
+
+
+def cpu_seconds(model: IslandModel) -> float:
+    """CPU seconds used so far by this process (the coordinator) and by the workers' processes (Linux: /proc)."""
+    total = time.process_time()
+    ticks = os.sysconf("SC_CLK_TCK")
+    for slot in model._slots:
+        found = re.search(r"pid (\d+)", slot.name)
+        if found is None or int(found.group(1)) == os.getpid():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{found.group(1)}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return total
 
 
 def measure(make: Callable[[], IslandModel], per_island: int, round_size: int, depth: int) -> dict[str, float]:
@@ -59,6 +79,7 @@ def measure(make: Callable[[], IslandModel], per_island: int, round_size: int, d
         model.warm_up()
         model.step(round_size)  # processes started, populations begun: not timed
         busy_before = [island["busy_seconds"] for island in model.island_stats()]
+        cpu_before = cpu_seconds(model)
         start = time.perf_counter()
         done = 0
         while done < per_island:  # as a run does: rounds in flight (one at a time with W=1)
@@ -68,6 +89,7 @@ def measure(make: Callable[[], IslandModel], per_island: int, round_size: int, d
                 model.complete()
         model.drain()
         seconds = time.perf_counter() - start
+        cpu = cpu_seconds(model) - cpu_before
         stats = model.stats()
         busy = [island["busy_seconds"] - b for island, b in zip(model.island_stats(), busy_before, strict=True)]
         return {
@@ -75,6 +97,8 @@ def measure(make: Callable[[], IslandModel], per_island: int, round_size: int, d
             "busy_fraction": sum(busy) / (seconds * model.num_workers),
             "imbalance": max(busy) / min(busy) - 1,
             "individuals_per_s": done * model.num_islands / seconds,
+            # The CPU time of the coordinator and the workers together: steadier than wall time on a busy machine.
+            "individuals_per_cpu_s": done * model.num_islands / cpu,
             "seconds": seconds,
             "migrations": float(model.state["islands/migrations"][0]),
             "fec_hit_rate": stats["fec_hit_rate"],
@@ -151,16 +175,11 @@ def main() -> None:
         interval: int,
         backend: str = "local",
         count: int | None = None,
-        snapshot_every_s: float | None = SNAPSHOT_EVERY_S,
+        snapshot_every_s: float | str | None = "default",
     ) -> Callable[[], IslandModel]:
-        setting = IslandsConfig(
-            count=count,
-            workers=workers,
-            migration_interval=interval,
-            migrants=5,
-            backend=backend,
-            snapshot_every_s=snapshot_every_s,
-        )
+        setting = IslandsConfig(count=count, workers=workers, migration_interval=interval, migrants=5, backend=backend)
+        if snapshot_every_s != "default":  # (the others also run on versions of the package from before the setting)
+            setting = dataclasses.replace(setting, snapshot_every_s=snapshot_every_s)
 
         def make() -> IslandModel:
             pool: WorkerPool | None = None
@@ -179,18 +198,20 @@ def main() -> None:
     }
     results: dict[str, list[dict[str, float]]] = {}
 
+    def show(repeat: int, name: str, result: dict[str, float]) -> None:
+        results.setdefault(name, []).append(result)
+        print(
+            f"repeat {repeat + 1}: {name:44s} {result['individuals_per_s']:>10,.0f} individuals/s "
+            f"({result['seconds']:.1f} s, busy {result['busy_fraction']:.0%}, "
+            f"imbalance {result['imbalance']:.0%}, {result['migrations']:.0f} migrations, "
+            f"FEC {result['fec_hit_rate']:.1%}; {result['individuals_per_cpu_s']:,.0f} individuals/CPU-s)",
+            flush=True,
+        )
+
     def measure_all(cases: dict[str, Callable[[], IslandModel]]) -> None:
         for repeat in range(args.repeats):
             for name, make in cases.items():
-                result = measure(make, args.per_island, args.round, args.depth)
-                results.setdefault(name, []).append(result)
-                print(
-                    f"repeat {repeat + 1}: {name:36s} {result['individuals_per_s']:>10,.0f} individuals/s "
-                    f"({result['seconds']:.1f} s, busy {result['busy_fraction']:.0%}, "
-                    f"imbalance {result['imbalance']:.0%}, {result['migrations']:.0f} migrations, "
-                    f"FEC {result['fec_hit_rate']:.1%})",
-                    flush=True,
-                )
+                show(repeat, name, measure(make, args.per_island, args.round, args.depth))
 
     summary: dict[str, Any] = {
         "cores": os.cpu_count(),
@@ -203,23 +224,16 @@ def main() -> None:
     if "snapshots" in args.only:
         measure_all(
             {
-                "2 local workers, snapshots every 2 s": islands(2, args.interval),
+                "2 local workers, snapshots every 2 s": islands(2, args.interval, snapshot_every_s=EVERY_2_S),
                 "2 local workers, snapshots at checkpoints": islands(2, args.interval, snapshot_every_s=None),
             }
         )
         many = max(args.round, args.per_island * 2 // args.many)
         for repeat in range(args.repeats):
-            for name, every in (("snapshots every 2 s", SNAPSHOT_EVERY_S), ("snapshots at checkpoints", None)):
+            for name, every in (("snapshots every 2 s", EVERY_2_S), ("snapshots at checkpoints", None)):
                 name = f"W={args.many} on 2 local workers, {name}"
-                result = measure(
-                    islands(2, args.interval, count=args.many, snapshot_every_s=every), many, args.round, args.depth
-                )
-                results.setdefault(name, []).append(result)
-                print(
-                    f"repeat {repeat + 1}: {name:36s} {result['individuals_per_s']:>10,.0f} individuals/s "
-                    f"({result['seconds']:.1f} s, busy {result['busy_fraction']:.0%})",
-                    flush=True,
-                )
+                make = islands(2, args.interval, count=args.many, snapshot_every_s=every)
+                show(repeat, name, measure(make, many, args.round, args.depth))
     if "many" in args.only:
         # The same individuals in both: W=64 islands run per_island * 2 / 64 each.
         many = max(args.round, args.per_island * 2 // args.many)
@@ -228,13 +242,7 @@ def main() -> None:
                 ("W=2 on 2 local workers", islands(2, args.interval, count=2), args.per_island),
                 (f"W={args.many} on 2 local workers", islands(2, args.interval, count=args.many), many),
             ):
-                result = measure(make, per_island, args.round, args.depth)
-                results.setdefault(name, []).append(result)
-                print(
-                    f"repeat {repeat + 1}: {name:36s} {result['individuals_per_s']:>10,.0f} individuals/s "
-                    f"({result['seconds']:.1f} s, busy {result['busy_fraction']:.0%})",
-                    flush=True,
-                )
+                show(repeat, name, measure(make, per_island, args.round, args.depth))
     ray: Any = None
     if not args.no_ray and ("ray" in args.only or "lost" in args.only):
         try:
@@ -254,7 +262,7 @@ def main() -> None:
         )
     if "lost" in args.only:
         backends = ["local"] + (["ray"] if ray is not None else [])
-        snapshots = {"at checkpoints": None, "every 2 s": SNAPSHOT_EVERY_S, "every round": 0.0}
+        snapshots = {"at checkpoints": None, "every 2 s": EVERY_2_S, "every round": 0.0}
         recoveries: dict[str, list[dict[str, Any]]] = {}
         for repeat in range(args.repeats):
             for backend in backends:
@@ -285,14 +293,13 @@ def main() -> None:
         ray.shutdown()
 
     median = {name: statistics.median(r["individuals_per_s"] for r in runs) for name, runs in results.items()}
+    median_cpu = {name: statistics.median(r["individuals_per_cpu_s"] for r in runs) for name, runs in results.items()}
 
-    def paired(a: str, b: str) -> float:
+    def paired(a: str, b: str, key: str = "individuals_per_s") -> float:
         """Median over repeats of a/b, each measured side by side (robust to the machine's drift)."""
-        return statistics.median(
-            x["individuals_per_s"] / y["individuals_per_s"] for x, y in zip(results[a], results[b], strict=True)
-        )
+        return statistics.median(x[key] / y[key] for x, y in zip(results[a], results[b], strict=True))
 
-    summary.update({"median_individuals_per_s": median, "runs": results})
+    summary.update({"median_individuals_per_s": median, "median_individuals_per_cpu_s": median_cpu, "runs": results})
     if "1 worker" in median:
         summary.update(
             {
@@ -307,6 +314,9 @@ def main() -> None:
         if every in median:
             summary.setdefault("snapshot_overhead", {})[workers] = 1 - median[every] / median[checkpoints]
             summary.setdefault("snapshot_overhead_paired", {})[workers] = 1 - paired(every, checkpoints)
+            summary.setdefault("snapshot_overhead_cpu_paired", {})[workers] = 1 - paired(
+                every, checkpoints, "individuals_per_cpu_s"
+            )
     many_name = f"W={args.many} on 2 local workers"
     if many_name in median:
         summary["many_islands_vs_2"] = median[many_name] / median["W=2 on 2 local workers"]
@@ -316,7 +326,7 @@ def main() -> None:
         summary["ray_vs_local_paired"] = paired("2 Ray actors", "2 local workers (Ray started)")
     print()
     for name, value in median.items():
-        print(f"median {name:36s} {value:>10,.0f} individuals/s")
+        print(f"median {name:44s} {value:>10,.0f} individuals/s, {median_cpu[name]:>10,.0f} individuals/CPU-s")
     print("ratios: of the medians / median of the per-repeat ratios")
     if "speedup_2_vs_1" in summary:
         print(
@@ -334,7 +344,8 @@ def main() -> None:
         )
     for workers, overhead in summary.get("snapshot_overhead", {}).items():
         print(
-            f"snapshots' overhead, {workers}: {overhead:+.1%} / {summary['snapshot_overhead_paired'][workers]:+.1%} "
+            f"snapshots' overhead, {workers}: {overhead:+.1%} / {summary['snapshot_overhead_paired'][workers]:+.1%}; "
+            f"per CPU-s (paired): {summary['snapshot_overhead_cpu_paired'][workers]:+.1%} "
             "(every 2 s of search against at checkpoints only)"
         )
     for name, lost in summary.get("lost_worker", {}).items():
