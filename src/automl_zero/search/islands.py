@@ -369,10 +369,13 @@ def _serve(connection: Any) -> None:
 class _Process:
     """A worker in a local process, spoken to through a pipe.
 
-    Messages are written by a thread of their own, so that sending never
-    blocks the coordinator: a worker writing a large answer (a snapshot)
-    reads nothing until the coordinator has read it, and a frozen one reads
-    nothing at all, while a message that builds an island carries its state.
+    A thread writes the messages and another reads the answers as soon as
+    they come, so that neither side ever waits for the other to read: a
+    worker writing a large answer (a snapshot) would otherwise stop searching
+    until the coordinator got round to it, a message that builds an island
+    (with its state) would wait for a worker busy writing, and a frozen
+    worker, which reads nothing, would block the coordinator once the pipe
+    was full.
     """
 
     def __init__(self, index: int) -> None:
@@ -384,9 +387,14 @@ class _Process:
         child.close()
         self.name = f"local worker {index}"
         self._outgoing: queue.SimpleQueue[list[Call] | None] = queue.SimpleQueue()
+        self._incoming: queue.SimpleQueue[tuple[bool, Any] | Exception] = queue.SimpleQueue()
         self._broken: Exception | None = None
-        self._writer = threading.Thread(target=self._write, daemon=True, name=f"islands-{index}-writer")
-        self._writer.start()
+        self._threads = [
+            threading.Thread(target=self._write, daemon=True, name=f"islands-{index}-writer"),
+            threading.Thread(target=self._read, daemon=True, name=f"islands-{index}-reader"),
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def _write(self) -> None:
         """Send the queued messages in order, until the request to stop or a broken pipe."""
@@ -400,6 +408,15 @@ class _Process:
             if calls is None:
                 return
 
+    def _read(self) -> None:
+        """Queue the answers as they come, until the pipe closes (the process is gone)."""
+        while True:
+            try:
+                self._incoming.put(self.connection.recv())
+            except Exception as error:  # EOFError or OSError: the process is gone
+                self._incoming.put(error)
+                return
+
     def _died(self) -> WorkerLost:
         self.process.join(timeout=1)
         return WorkerLost(f"its process died (exit code {self.process.exitcode})")
@@ -411,11 +428,13 @@ class _Process:
 
     def receive(self, timeout: float) -> list[Any]:
         try:
-            if not self.connection.poll(timeout):
-                raise WorkerLost(f"no answer within {timeout:.0f} s")
-            ok, value = self.connection.recv()
-        except (EOFError, OSError) as error:
-            raise self._died() from error
+            answer = self._incoming.get(timeout=timeout)
+        except queue.Empty:
+            raise WorkerLost(f"no answer within {timeout:.0f} s") from None
+        if isinstance(answer, Exception):
+            self._incoming.put(answer)  # for any later call
+            raise self._died() from answer
+        ok, value = answer
         if not ok:
             raise WorkerError(f"{value!r}") from value
         return value
@@ -428,7 +447,8 @@ class _Process:
         if self.process.is_alive():
             self.process.kill()
             self.process.join(timeout=5)
-        self._writer.join(timeout=1)  # its writes fail once the process is gone
+        for thread in self._threads:
+            thread.join(timeout=1)  # the pipe closes with the process: their reads and writes end
         self.connection.close()
 
 
@@ -692,22 +712,22 @@ class IslandModel:
                 return {name[len(prefix) :]: data[name] for name in data.files if name.startswith(prefix)}
         return snapshot
 
-    def _due_snapshots(self) -> list[int]:
+    def _due_snapshots(self) -> set[int]:
         """The islands to snapshot after the round being submitted: those that searched ``snapshot_every_s`` since.
 
         Their time is as of their last completed round (a round in flight's is not known yet).
         """
         every = self.islands.snapshot_every_s
+        due: set[int] = set()
         if every is None:
-            return []
-        due = []
+            return due
         for k in range(self.num_islands):
             if getattr(self._owner[k].handle, "in_process", False):
                 continue
             busy = float(self._stats[k].get("busy_seconds", 0.0))
             self._snapshot_mark[k] = min(self._snapshot_mark[k], busy)  # an island rebuilt elsewhere starts at 0
             if busy - self._snapshot_mark[k] >= every:
-                due.append(k)
+                due.add(k)
                 self._snapshot_mark[k] = busy
         return due
 
@@ -839,8 +859,7 @@ class IslandModel:
                 self._migrate()
                 self._state["migration_mark"][0] = submitted // interval
         after = int(self._state["per_island"][0]) + self._submitted_steps() + per_island
-        snapshot = self._due_snapshots()
-        op = self._broadcast("step", [(per_island,)] * self.num_islands, False, snapshot, after)
+        op = self._broadcast("step", [(per_island,)] * self.num_islands, False, self._due_snapshots(), after)
         self._calls.append(("step", per_island, op))
 
     def _submitted_steps(self) -> int:
