@@ -354,28 +354,43 @@ class _InProcess:
 
 
 def _serve(connection: Any) -> None:
-    """A local worker process: answer messages until told to stop."""
+    """A local worker process: answer messages until told to stop.
+
+    A thread of its own writes the answers, so that the islands go on with
+    the next message while a large answer (a snapshot) waits for the
+    coordinator to read it.
+    """
     host = IslandHost()
+    answers: queue.SimpleQueue[tuple[bool, Any] | None] = queue.SimpleQueue()
+
+    def write() -> None:
+        while (answer := answers.get()) is not None:
+            try:
+                connection.send(answer)
+            except OSError:  # the coordinator is gone: the next read ends the process
+                return
+
+    writer = threading.Thread(target=write, daemon=True, name="answers")
+    writer.start()
     while True:
         calls = connection.recv()
         if calls is None:
+            answers.put(None)
+            writer.join(timeout=5)
             return
         try:
-            connection.send((True, host.run(calls)))
+            answers.put((True, host.run(calls)))  # results are fresh objects: the islands do not touch them again
         except Exception as error:
-            connection.send((False, error))
+            answers.put((False, error))
 
 
 class _Process:
     """A worker in a local process, spoken to through a pipe.
 
-    A thread writes the messages and another reads the answers as soon as
-    they come, so that neither side ever waits for the other to read: a
-    worker writing a large answer (a snapshot) would otherwise stop searching
-    until the coordinator got round to it, a message that builds an island
-    (with its state) would wait for a worker busy writing, and a frozen
-    worker, which reads nothing, would block the coordinator once the pipe
-    was full.
+    A thread writes the messages, so that sending never blocks the
+    coordinator: a message that builds an island (with its state) would
+    otherwise wait for a worker busy with its rounds, and a frozen worker,
+    which reads nothing, would block it once the pipe was full.
     """
 
     def __init__(self, index: int) -> None:
@@ -387,14 +402,9 @@ class _Process:
         child.close()
         self.name = f"local worker {index}"
         self._outgoing: queue.SimpleQueue[list[Call] | None] = queue.SimpleQueue()
-        self._incoming: queue.SimpleQueue[tuple[bool, Any] | Exception] = queue.SimpleQueue()
         self._broken: Exception | None = None
-        self._threads = [
-            threading.Thread(target=self._write, daemon=True, name=f"islands-{index}-writer"),
-            threading.Thread(target=self._read, daemon=True, name=f"islands-{index}-reader"),
-        ]
-        for thread in self._threads:
-            thread.start()
+        self._writer = threading.Thread(target=self._write, daemon=True, name=f"islands-{index}-writer")
+        self._writer.start()
 
     def _write(self) -> None:
         """Send the queued messages in order, until the request to stop or a broken pipe."""
@@ -408,15 +418,6 @@ class _Process:
             if calls is None:
                 return
 
-    def _read(self) -> None:
-        """Queue the answers as they come, until the pipe closes (the process is gone)."""
-        while True:
-            try:
-                self._incoming.put(self.connection.recv())
-            except Exception as error:  # EOFError or OSError: the process is gone
-                self._incoming.put(error)
-                return
-
     def _died(self) -> WorkerLost:
         self.process.join(timeout=1)
         return WorkerLost(f"its process died (exit code {self.process.exitcode})")
@@ -428,13 +429,11 @@ class _Process:
 
     def receive(self, timeout: float) -> list[Any]:
         try:
-            answer = self._incoming.get(timeout=timeout)
-        except queue.Empty:
-            raise WorkerLost(f"no answer within {timeout:.0f} s") from None
-        if isinstance(answer, Exception):
-            self._incoming.put(answer)  # for any later call
-            raise self._died() from answer
-        ok, value = answer
+            if not self.connection.poll(timeout):
+                raise WorkerLost(f"no answer within {timeout:.0f} s")
+            ok, value = self.connection.recv()
+        except (EOFError, OSError) as error:
+            raise self._died() from error
         if not ok:
             raise WorkerError(f"{value!r}") from value
         return value
@@ -447,8 +446,7 @@ class _Process:
         if self.process.is_alive():
             self.process.kill()
             self.process.join(timeout=5)
-        for thread in self._threads:
-            thread.join(timeout=1)  # the pipe closes with the process: their reads and writes end
+        self._writer.join(timeout=1)  # its writes fail once the process is gone
         self.connection.close()
 
 
