@@ -1,4 +1,5 @@
-"""Scale-out: individuals/s with 1 and 2 local workers, migration's cost, Ray's, many islands, and a lost worker.
+"""Scale-out: individuals/s with 1 and 2 local workers, migration's, snapshots' and Ray's costs, many islands,
+and what a lost worker costs.
 
 Every measurement runs the demo's search (docs/semantics.md, "The demo": P=1000, T=10, the
 demo's ops and tasks) through the island model, the way `automl-zero run`
@@ -13,6 +14,9 @@ warm-up outside the clock. The configurations are measured interleaved,
   processes, both with migration (every 50,000 individuals per island,
   5 migrants, the default); the ratio is the speed-up;
 - 2 local workers without migration: migration's overhead;
+- snapshots' overhead: 2 local workers, and W=64 islands on 2 local workers,
+  each with snapshots every ``islands.snapshot_every_s`` (the default, 2 s of
+  each island's search) against snapshots only at checkpoints (None);
 - 2 Ray actors on this machine (``ray.init(num_cpus=2)``), with migration:
   Ray's overhead against the local backend. Skipped when Ray is missing;
 - the coordinator's cost with many more islands than cores: W=64 islands on
@@ -20,10 +24,14 @@ warm-up outside the clock. The configurations are measured interleaved,
   least 90% of W=2's individuals/s), which shows that one coordinator keeps up
   with a large cluster;
 - a lost worker: W=2 islands on 2 workers (local processes, and Ray actors
-  when Ray is there), a snapshot, ``--since`` rounds, then one worker is
-  killed with SIGKILL; the time from the kill to the first round completed on
-  the survivor (which first rebuilds the lost island and repeats its rounds
-  since the snapshot) is measured ``--repeats`` times.
+  when Ray is there) searching with rounds in flight as a run does, a
+  checkpoint (every island's snapshot), ``--since-s`` seconds of search, then
+  one worker is killed with SIGKILL while rounds are in flight. Measured, for
+  snapshots only at checkpoints (as before ``islands.snapshot_every_s``), every
+  2 s of an island's search (the default) and after every round: the time from
+  the kill to the first round completed on the survivor (which first rebuilds
+  the lost island from its snapshot and repeats its rounds since), and the
+  individuals the lost island repeats (the work the loss costs).
 
 Usage: python benchmarks/scaling.py [--per-island 1000000] [--repeats 5] [--only NAME ...] [--out scaling.json]
 """
@@ -31,6 +39,8 @@ Usage: python benchmarks/scaling.py [--per-island 1000000] [--repeats 5] [--only
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -38,11 +48,29 @@ import signal
 import statistics
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from automl_zero.demo import DEMO_CONFIG, DEMO_SPACE
 from automl_zero.search.islands import IslandModel, IslandsConfig, WorkerPool
 from automl_zero.tasks import linear_regression_tasks
+
+#: islands.snapshot_every_s of the measurements that compare it (the others leave the package's default).
+EVERY_2_S = 2.0
+
+
+def cpu_seconds(model: IslandModel) -> float:
+    """CPU seconds used so far by this process (the coordinator) and by the workers' processes (Linux: /proc)."""
+    total = time.process_time()
+    ticks = os.sysconf("SC_CLK_TCK")
+    for slot in model._slots:
+        found = re.search(r"pid (\d+)", slot.name)
+        if found is None or int(found.group(1)) == os.getpid():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{found.group(1)}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return total
 
 
 def measure(make: Callable[[], IslandModel], per_island: int, round_size: int, depth: int) -> dict[str, float]:
@@ -51,6 +79,7 @@ def measure(make: Callable[[], IslandModel], per_island: int, round_size: int, d
         model.warm_up()
         model.step(round_size)  # processes started, populations begun: not timed
         busy_before = [island["busy_seconds"] for island in model.island_stats()]
+        cpu_before = cpu_seconds(model)
         start = time.perf_counter()
         done = 0
         while done < per_island:  # as a run does: rounds in flight (one at a time with W=1)
@@ -60,6 +89,7 @@ def measure(make: Callable[[], IslandModel], per_island: int, round_size: int, d
                 model.complete()
         model.drain()
         seconds = time.perf_counter() - start
+        cpu = cpu_seconds(model) - cpu_before
         stats = model.stats()
         busy = [island["busy_seconds"] - b for island, b in zip(model.island_stats(), busy_before, strict=True)]
         return {
@@ -67,29 +97,53 @@ def measure(make: Callable[[], IslandModel], per_island: int, round_size: int, d
             "busy_fraction": sum(busy) / (seconds * model.num_workers),
             "imbalance": max(busy) / min(busy) - 1,
             "individuals_per_s": done * model.num_islands / seconds,
+            # The CPU time of the coordinator and the workers together: steadier than wall time on a busy machine.
+            "individuals_per_cpu_s": done * model.num_islands / cpu,
             "seconds": seconds,
             "migrations": float(model.state["islands/migrations"][0]),
             "fec_hit_rate": stats["fec_hit_rate"],
         }
 
 
-def time_to_recover(make: Callable[[], IslandModel], since: int, round_size: int) -> dict[str, float]:
-    """Seconds from killing a worker to the first round completed without it (and the rounds it had to repeat)."""
+def time_to_recover(make: Callable[[], IslandModel], since_s: float, round_size: int, depth: int) -> dict[str, Any]:
+    """Kill a worker ``since_s`` seconds of search after a checkpoint, with rounds in flight; what it costs.
+
+    Returns the seconds from the kill to the first round completed without it,
+    the individuals the lost island repeats, and those it had searched since
+    the checkpoint (what it would repeat with snapshots only at checkpoints).
+    """
     with make() as model:
         model.warm_up()
         model.step(round_size)
-        model.state  # a snapshot: the lost island restarts from it  # noqa: B018
-        for _ in range(since):
+        model.state  # a checkpoint: every island's snapshot  # noqa: B018
+        checkpoint = model.submitted_individuals // model.num_islands
+        end = time.perf_counter() + since_s
+        while time.perf_counter() < end:  # as a run does: rounds in flight
             model.submit(round_size)
-        model.drain()
-        model.submit(round_size)
+            if model.in_flight >= depth:
+                model.complete()
+        while model.in_flight < depth:
+            model.submit(round_size)
+        submitted = model.submitted_individuals // model.num_islands
         pid = int(re.search(r"pid (\d+)", model._slots[-1].name).group(1))  # type: ignore[union-attr]
         start = time.perf_counter()
         os.kill(pid, signal.SIGKILL)
-        model.complete()
+        # Rounds whose every result came before the kill complete at once: wait for the first that needed the
+        # survivor to take over (the loss is noticed while waiting for it).
+        while not model.lost_workers:
+            if not model.in_flight:
+                model.submit(round_size)
+            model.complete()
         seconds = time.perf_counter() - start
-        assert model.lost_workers == 1, "the worker was not lost"
-        return {"seconds": seconds, "rounds_repeated": float(since + 1), "message": model.messages[0]}  # type: ignore[dict-item]
+        assert model.lost_workers == 1, "more than one worker was lost"
+        model.drain()
+        return {
+            "seconds": seconds,
+            "individuals_repeated": model.repeated_individuals,
+            "individuals_since_checkpoint": submitted - checkpoint,
+            "individuals_in_flight": depth * round_size,
+            "message": model.messages[0],
+        }
 
 
 def main() -> None:
@@ -102,12 +156,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-ray", action="store_true", help="skip the Ray measurements")
     parser.add_argument("--many", type=int, default=64, help="W of the many-islands measurement (on 2 workers)")
-    parser.add_argument("--since", type=int, default=20, help="rounds between the snapshot and the lost worker")
+    parser.add_argument("--since-s", type=float, default=10.0, help="seconds of search from a checkpoint to the loss")
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=("workers", "ray", "many", "lost"),
-        default=("workers", "ray", "many", "lost"),
+        choices=("workers", "snapshots", "ray", "many", "lost"),
+        default=("workers", "snapshots", "ray", "many", "lost"),
         help="what to measure (default: everything)",
     )
     parser.add_argument("--out", default="scaling.json")
@@ -117,9 +171,15 @@ def main() -> None:
     config = DEMO_CONFIG.__class__(**{**DEMO_CONFIG.__dict__, "seed": args.seed})
 
     def islands(
-        workers: int, interval: int, backend: str = "local", count: int | None = None
+        workers: int,
+        interval: int,
+        backend: str = "local",
+        count: int | None = None,
+        snapshot_every_s: float | str | None = "default",
     ) -> Callable[[], IslandModel]:
         setting = IslandsConfig(count=count, workers=workers, migration_interval=interval, migrants=5, backend=backend)
+        if snapshot_every_s != "default":  # (the others also run on versions of the package from before the setting)
+            setting = dataclasses.replace(setting, snapshot_every_s=snapshot_every_s)
 
         def make() -> IslandModel:
             pool: WorkerPool | None = None
@@ -138,18 +198,20 @@ def main() -> None:
     }
     results: dict[str, list[dict[str, float]]] = {}
 
+    def show(repeat: int, name: str, result: dict[str, float]) -> None:
+        results.setdefault(name, []).append(result)
+        print(
+            f"repeat {repeat + 1}: {name:44s} {result['individuals_per_s']:>10,.0f} individuals/s "
+            f"({result['seconds']:.1f} s, busy {result['busy_fraction']:.0%}, "
+            f"imbalance {result['imbalance']:.0%}, {result['migrations']:.0f} migrations, "
+            f"FEC {result['fec_hit_rate']:.1%}; {result['individuals_per_cpu_s']:,.0f} individuals/CPU-s)",
+            flush=True,
+        )
+
     def measure_all(cases: dict[str, Callable[[], IslandModel]]) -> None:
         for repeat in range(args.repeats):
             for name, make in cases.items():
-                result = measure(make, args.per_island, args.round, args.depth)
-                results.setdefault(name, []).append(result)
-                print(
-                    f"repeat {repeat + 1}: {name:36s} {result['individuals_per_s']:>10,.0f} individuals/s "
-                    f"({result['seconds']:.1f} s, busy {result['busy_fraction']:.0%}, "
-                    f"imbalance {result['imbalance']:.0%}, {result['migrations']:.0f} migrations, "
-                    f"FEC {result['fec_hit_rate']:.1%})",
-                    flush=True,
-                )
+                show(repeat, name, measure(make, args.per_island, args.round, args.depth))
 
     summary: dict[str, Any] = {
         "cores": os.cpu_count(),
@@ -159,6 +221,19 @@ def main() -> None:
     }
     if "workers" in args.only:
         measure_all(local)
+    if "snapshots" in args.only:
+        measure_all(
+            {
+                "2 local workers, snapshots every 2 s": islands(2, args.interval, snapshot_every_s=EVERY_2_S),
+                "2 local workers, snapshots at checkpoints": islands(2, args.interval, snapshot_every_s=None),
+            }
+        )
+        many = max(args.round, args.per_island * 2 // args.many)
+        for repeat in range(args.repeats):
+            for name, every in (("snapshots every 2 s", EVERY_2_S), ("snapshots at checkpoints", None)):
+                name = f"W={args.many} on 2 local workers, {name}"
+                make = islands(2, args.interval, count=args.many, snapshot_every_s=every)
+                show(repeat, name, measure(make, many, args.round, args.depth))
     if "many" in args.only:
         # The same individuals in both: W=64 islands run per_island * 2 / 64 each.
         many = max(args.round, args.per_island * 2 // args.many)
@@ -167,13 +242,7 @@ def main() -> None:
                 ("W=2 on 2 local workers", islands(2, args.interval, count=2), args.per_island),
                 (f"W={args.many} on 2 local workers", islands(2, args.interval, count=args.many), many),
             ):
-                result = measure(make, per_island, args.round, args.depth)
-                results.setdefault(name, []).append(result)
-                print(
-                    f"repeat {repeat + 1}: {name:36s} {result['individuals_per_s']:>10,.0f} individuals/s "
-                    f"({result['seconds']:.1f} s, busy {result['busy_fraction']:.0%})",
-                    flush=True,
-                )
+                show(repeat, name, measure(make, per_island, args.round, args.depth))
     ray: Any = None
     if not args.no_ray and ("ray" in args.only or "lost" in args.only):
         try:
@@ -193,32 +262,44 @@ def main() -> None:
         )
     if "lost" in args.only:
         backends = ["local"] + (["ray"] if ray is not None else [])
-        recoveries: dict[str, list[float]] = {}
+        snapshots = {"at checkpoints": None, "every 2 s": EVERY_2_S, "every round": 0.0}
+        recoveries: dict[str, list[dict[str, Any]]] = {}
         for repeat in range(args.repeats):
             for backend in backends:
-                recovery = time_to_recover(islands(2, args.interval, backend), args.since, args.round)
-                recoveries.setdefault(backend, []).append(recovery["seconds"])
-                print(
-                    f"repeat {repeat + 1}: a lost {backend} worker: the first round on the survivor "
-                    f"{recovery['seconds']:.2f} s after the kill, repeating {args.since + 1} rounds of the "
-                    f"lost island ({recovery['message']})",
-                    flush=True,
-                )
-        summary["seconds_from_lost_worker_to_next_round"] = {
-            backend: statistics.median(values) for backend, values in recoveries.items()
+                for label, every in snapshots.items():
+                    name = f"{backend}, snapshots {label}"
+                    make = islands(2, args.interval, backend, snapshot_every_s=every)
+                    recovery = time_to_recover(make, args.since_s, args.round, args.depth)
+                    recoveries.setdefault(name, []).append(recovery)
+                    print(
+                        f"repeat {repeat + 1}: a lost {name:34s} worker: first round on the survivor "
+                        f"{recovery['seconds']:5.2f} s after the kill; {recovery['individuals_repeated']:>9,} "
+                        f"individuals repeated of {recovery['individuals_since_checkpoint']:,} since the checkpoint",
+                        flush=True,
+                    )
+        summary["lost_worker"] = {
+            name: {
+                "median_seconds_to_next_round": statistics.median(r["seconds"] for r in runs),
+                "median_individuals_repeated": statistics.median(r["individuals_repeated"] for r in runs),
+                "max_individuals_repeated": max(r["individuals_repeated"] for r in runs),
+                "median_individuals_since_checkpoint": statistics.median(
+                    r["individuals_since_checkpoint"] for r in runs
+                ),
+                "runs": runs,
+            }
+            for name, runs in recoveries.items()
         }
     if ray is not None:
         ray.shutdown()
 
     median = {name: statistics.median(r["individuals_per_s"] for r in runs) for name, runs in results.items()}
+    median_cpu = {name: statistics.median(r["individuals_per_cpu_s"] for r in runs) for name, runs in results.items()}
 
-    def paired(a: str, b: str) -> float:
+    def paired(a: str, b: str, key: str = "individuals_per_s") -> float:
         """Median over repeats of a/b, each measured side by side (robust to the machine's drift)."""
-        return statistics.median(
-            x["individuals_per_s"] / y["individuals_per_s"] for x, y in zip(results[a], results[b], strict=True)
-        )
+        return statistics.median(x[key] / y[key] for x, y in zip(results[a], results[b], strict=True))
 
-    summary.update({"median_individuals_per_s": median, "runs": results})
+    summary.update({"median_individuals_per_s": median, "median_individuals_per_cpu_s": median_cpu, "runs": results})
     if "1 worker" in median:
         summary.update(
             {
@@ -228,6 +309,14 @@ def main() -> None:
                 "migration_overhead_paired": 1 - paired("2 local workers", "2 local workers, no migration"),
             }
         )
+    for workers in ("2 local workers", f"W={args.many} on 2 local workers"):
+        every, checkpoints = f"{workers}, snapshots every 2 s", f"{workers}, snapshots at checkpoints"
+        if every in median:
+            summary.setdefault("snapshot_overhead", {})[workers] = 1 - median[every] / median[checkpoints]
+            summary.setdefault("snapshot_overhead_paired", {})[workers] = 1 - paired(every, checkpoints)
+            summary.setdefault("snapshot_overhead_cpu_paired", {})[workers] = 1 - paired(
+                every, checkpoints, "individuals_per_cpu_s"
+            )
     many_name = f"W={args.many} on 2 local workers"
     if many_name in median:
         summary["many_islands_vs_2"] = median[many_name] / median["W=2 on 2 local workers"]
@@ -237,7 +326,7 @@ def main() -> None:
         summary["ray_vs_local_paired"] = paired("2 Ray actors", "2 local workers (Ray started)")
     print()
     for name, value in median.items():
-        print(f"median {name:36s} {value:>10,.0f} individuals/s")
+        print(f"median {name:44s} {value:>10,.0f} individuals/s, {median_cpu[name]:>10,.0f} individuals/CPU-s")
     print("ratios: of the medians / median of the per-repeat ratios")
     if "speedup_2_vs_1" in summary:
         print(
@@ -253,8 +342,19 @@ def main() -> None:
             f"W={args.many} / W=2, 2 workers:   {summary['many_islands_vs_2']:.2f}x / "
             f"{summary['many_islands_vs_2_paired']:.2f}x (target >= 0.90x)"
         )
-    for backend, seconds in summary.get("seconds_from_lost_worker_to_next_round", {}).items():
-        print(f"lost {backend} worker -> next round: {seconds:.2f} s (median; {args.since + 1} rounds repeated)")
+    for workers, overhead in summary.get("snapshot_overhead", {}).items():
+        print(
+            f"snapshots' overhead, {workers}: {overhead:+.1%} / {summary['snapshot_overhead_paired'][workers]:+.1%}; "
+            f"per CPU-s (paired): {summary['snapshot_overhead_cpu_paired'][workers]:+.1%} "
+            "(every 2 s of search against at checkpoints only)"
+        )
+    for name, lost in summary.get("lost_worker", {}).items():
+        print(
+            f"lost {name + ' worker:':45s} next round {lost['median_seconds_to_next_round']:.2f} s after the kill, "
+            f"{lost['median_individuals_repeated']:,.0f} individuals repeated (median; at most "
+            f"{lost['max_individuals_repeated']:,}; {lost['median_individuals_since_checkpoint']:,.0f} since the "
+            f"checkpoint, {args.depth * args.round:,} in flight)"
+        )
     if "ray_vs_local" in summary:
         print(
             f"Ray / local, 2 workers:      {summary['ray_vs_local']:.2f}x / {summary['ray_vs_local_paired']:.2f}x "

@@ -23,7 +23,7 @@ import pytest
 
 from automl_zero.cli import main
 from automl_zero.config import ExperimentConfig, config_from_dict, dump_config
-from automl_zero.experiment import Experiment, read_csv
+from automl_zero.experiment import CHUNK, Experiment, read_csv
 
 W = 3
 
@@ -115,16 +115,25 @@ def test_resume_says_what_is_wrong(tmp_path: Path, capsys: pytest.CaptureFixture
         assert resumed.search.individuals == 6000 and resumed.config.islands.workers == 2
 
 
+def repeated(message: str) -> int:
+    """The individuals a loss repeats, as its message says."""
+    found = re.search(r"\(repeating ([\d,]+) individuals\)$", message)
+    assert found, message
+    return int(found.group(1).replace(",", ""))
+
+
 @pytest.mark.slow
 def test_a_local_worker_killed_with_sigkill_costs_no_result(tmp_path: Path) -> None:
     reference = undisturbed(tmp_path)
-    with Experiment.create(config(2), tmp_path / "killed") as experiment:
+    # Snapshots after every round: the lost island repeats only its rounds in flight (at most 32 in a run).
+    with Experiment.create(config(2, snapshot_every_s=0), tmp_path / "killed") as experiment:
         pids = worker_pids(experiment)
         assert len(set(pids)) == 2 and os.getpid() not in pids
         messages = run_and_kill(experiment, lambda: os.kill(pids[1], signal.SIGKILL))
         assert experiment.search.lost_workers == 1 and experiment.search.placement() == [[0, 1, 2]]
         (lost,) = [m for m in messages if m.startswith("lost")]
         assert f"pid {pids[1]}" in lost and "exit code -9" in lost and "Continuing island 1 on local worker 0" in lost
+        assert 0 < repeated(lost) == experiment.search.repeated_individuals <= 32 * CHUNK
         assert_same(outcome(experiment), reference)
     assert (tmp_path / "killed" / "report.md").is_file()
 
@@ -134,13 +143,13 @@ def test_a_killed_ray_actor_costs_no_result(tmp_path: Path) -> None:
     ray = pytest.importorskip("ray")
     reference = undisturbed(tmp_path)
     try:
-        with Experiment.create(config(2, backend="ray"), tmp_path / "ray") as experiment:
+        with Experiment.create(config(2, backend="ray", snapshot_every_s=0), tmp_path / "ray") as experiment:
             pids = worker_pids(experiment)
             messages = run_and_kill(experiment, lambda: os.kill(pids[0], signal.SIGKILL))
             assert experiment.search.lost_workers == 1 and experiment.search.placement() == [[0, 1, 2]]
-            assert any(
-                m.startswith("lost Ray actor 0") and "Continuing islands 0, 2 on Ray actor 1" in m for m in messages
-            )
+            (lost,) = [m for m in messages if m.startswith("lost")]
+            assert lost.startswith("lost Ray actor 0") and "Continuing islands 0, 2 on Ray actor 1" in lost
+            assert 0 < repeated(lost) <= 2 * 32 * CHUNK  # two islands, each at most its rounds in flight
             assert_same(outcome(experiment), reference)
     finally:
         ray.shutdown()

@@ -954,6 +954,11 @@ _DOCS: dict[tuple[type, str], str] = {
         "Seconds a worker may take over a round before it counts as lost (its islands continue on the other "
         "workers), > 0. null: 30, or ten times the worker's slowest round so far if longer."
     ),
+    (IslandsConfig, "snapshot_every_s"): (
+        "Seconds of an island's search between snapshots of its state, sent along with its rounds and kept in "
+        "memory: a lost worker's islands continue from them, so a loss repeats at most about this much of each "
+        "island's work plus its rounds in flight, >= 0. 0: after every round; null: only at checkpoints."
+    ),
 }
 
 

@@ -32,6 +32,8 @@ CONFIG = EvolutionConfig(population_size=50, tournament_size=5, seed=7)
 class Doomed(_InProcess):
     """A worker in this process that is lost (as if it died) at its ``fate``-th message."""
 
+    in_process = False  # as if it were elsewhere: it can be lost, and its islands are snapshotted
+
     def __init__(self, name: str, fate: int | None) -> None:
         super().__init__()
         self.name, self.fate, self.messages = name, fate, 0
@@ -73,14 +75,19 @@ def model(
     migrants: int = 3,
     pool: LocalPool | None = None,
     round_timeout_s: float | None = None,
+    snapshot_every_s: float | None = None,
 ) -> IslandModel:
-    """W=``islands``; in this process unless ``workers`` > 1 (local processes) or a pool is given."""
+    """W=``islands``; in this process unless ``workers`` > 1 (local processes) or a pool is given.
+
+    Snapshots only at checkpoints unless ``snapshot_every_s`` says otherwise (the default's depend on timing).
+    """
     setting = IslandsConfig(
         count=islands,
         workers=workers,
         migration_interval=interval,
         migrants=migrants,
         round_timeout_s=round_timeout_s,
+        snapshot_every_s=snapshot_every_s,
     )
     return IslandModel(SPACE, [TASKS], CONFIG, setting, pool=pool)
 
@@ -184,13 +191,77 @@ def test_lost_workers_cost_no_result() -> None:
     assert m.lost_workers == 1 and m.num_workers == 1 and m.placement() == [[0, 1, 2]]
     (message,) = m.messages
     assert message.startswith("lost worker 1, pid") and "killed by the test. Continuing island 1 on worker 0" in message
-    assert message.endswith("from their state at 1,500 individuals per island")
+    # Snapshots only at checkpoints: the round completed since the snapshot is repeated too.
+    assert message.endswith("from their state at 1,500 individuals per island (repeating 1,000 individuals)")
+    assert m.repeated_individuals == 1000
     assert_same(state, reference)
     # Every worker lost, before any snapshot: a new one rebuilds the islands from the start.
     alone = model(3, pool=Pool([4]))
     assert_same(run(alone, 8), reference)
     assert alone.lost_workers == 1 and alone.placement() == [[0, 1, 2]]
     assert "from their state at 0 individuals per island" in alone.messages[0]
+
+
+def run_in_flight(m: IslandModel, rounds: int, depth: int, per_island: int = 500) -> int:
+    """``rounds`` rounds kept ``depth`` in flight, as a run does; return the rounds in flight when a worker was lost."""
+    most = 0
+
+    def watch(call: Any, *args: Any) -> None:
+        nonlocal most
+        lost, in_flight = m.lost_workers, m.in_flight
+        call(*args)
+        if m.lost_workers > lost:
+            most = max(most, in_flight)
+
+    for _ in range(rounds):
+        watch(m.submit, per_island)
+        while m.in_flight >= depth:
+            watch(m.complete)
+    while m.in_flight:
+        watch(m.complete)
+    return most
+
+
+@pytest.mark.parametrize("fate", [9, 14, 23])
+def test_with_a_snapshot_after_every_round_a_loss_repeats_only_the_rounds_in_flight(fate: int) -> None:
+    reference = run(model(3), 16)  # migrations at every 1,000 individuals per island
+    depth = 4
+    m = model(3, pool=Pool([None, fate]), snapshot_every_s=0)
+    run(m, 3)  # a checkpoint at 1,500 individuals per island
+    in_flight = run_in_flight(m, 13, depth)
+    assert m.lost_workers == 1 and m.placement() == [[0, 1, 2]]
+    # Island 1 repeats at most the rounds that were in flight when its worker was lost, not those since the checkpoint.
+    assert 0 < in_flight <= depth and 500 <= m.repeated_individuals <= in_flight * 500
+    (message,) = m.messages
+    assert message.endswith(f"individuals per island (repeating {m.repeated_individuals:,} individuals)")
+    # Only the calls after the oldest snapshot are kept (here the rebuilt island's, if lost in the last rounds).
+    assert min(m._log, default=m._next_op) >= min(m._base) and len(m._log) <= 2 * depth
+    assert_same(m.state, reference)
+
+
+def test_without_snapshots_between_checkpoints_a_loss_repeats_everything_since_the_last() -> None:
+    reference = run(model(3), 16)
+    m = model(3, pool=Pool([None, 23]), snapshot_every_s=None)
+    run(m, 3)
+    run_in_flight(m, 13, 4)
+    assert m.lost_workers == 1
+    assert "from their state at 1,500 individuals per island" in m.messages[0]  # the checkpoint
+    assert m.repeated_individuals > 4 * 500
+    assert_same(m.state, reference)
+
+
+def test_snapshots_follow_each_islands_search_time_and_the_log_keeps_only_what_a_move_needs() -> None:
+    m = model(3, pool=Pool([None, None]), snapshot_every_s=0)
+    run_in_flight(m, 20, 4)
+    # Every round was followed by a snapshot of each island: nothing of the 20 rounds needs repeating.
+    assert m._base == [m._next_op] * 3 and len(m._log) == 0
+    assert [m._snapshot_individuals[k] for k in range(3)] == [10_000] * 3
+    never = model(3, pool=Pool([None, None]), snapshot_every_s=1e9)
+    run_in_flight(never, 20, 4)
+    assert never._snapshot_individuals == [0, 0, 0] and len(never._log) >= 20  # the start, and every call since
+    in_process = model(3, snapshot_every_s=0)  # this process is never lost: no snapshots between checkpoints
+    run_in_flight(in_process, 4, 2)
+    assert in_process._snapshot_individuals == [0, 0, 0]
 
 
 def test_workers_that_join_take_islands_over() -> None:
@@ -209,14 +280,23 @@ def test_workers_that_join_take_islands_over() -> None:
     assert_same(run(m, 5), reference)
 
 
-def test_snapshots_can_stay_in_the_checkpoint_file(tmp_path: Any) -> None:
+@pytest.mark.parametrize("every", [None, 0])
+def test_snapshots_can_stay_in_the_checkpoint_file(tmp_path: Any, every: float | None) -> None:
     reference = run(model(3), 8)
-    m = model(3, pool=Pool([None, 5]))
+    m = model(3, pool=Pool([None, 8]), snapshot_every_s=every)  # lost in its second round after the checkpoint
     saved = run(m, 3)
     np.savez(tmp_path / "checkpoint.npz", **saved)  # type: ignore[arg-type]
     m.keep_snapshots_in(tmp_path / "checkpoint.npz")
+    assert all(isinstance(snapshot, type(tmp_path)) for snapshot in m._snapshots)
     assert_same(run(m, 5), reference)
     assert m.lost_workers == 1
+    # From the file (1,500), or from the snapshot taken after the round before the loss (2,000).
+    expected = (
+        "1,500 individuals per island (repeating 1,000"
+        if every is None
+        else "2,000 individuals per island (repeating 500"
+    )
+    assert f"from their state at {expected} individuals)" in m.messages[0]
 
 
 @pytest.mark.slow
@@ -230,6 +310,26 @@ def test_local_processes_give_the_in_process_result_and_a_killed_one_costs_nothi
         state = run(processes, 4)
         assert processes.lost_workers == 1 and processes.placement() == [[0, 1, 2]]
         assert "exit code -9" in processes.messages[0]
+    assert_same(state, reference)
+
+
+@pytest.mark.slow
+def test_a_local_process_killed_mid_run_costs_only_the_rounds_in_flight() -> None:
+    reference = run(model(3), 24)
+    depth = 4
+    with model(3, workers=2, snapshot_every_s=0) as m:
+        pid = m._slots[1].handle.process.pid  # type: ignore[attr-defined]
+        m.warm_up()
+        run_in_flight(m, 10, depth)
+        for _ in range(depth):
+            m.submit(500)
+        os.kill(pid, signal.SIGKILL)  # with rounds in flight, far from the start (the only snapshot of every island)
+        assert run_in_flight(m, 10, depth) <= depth
+        assert m.lost_workers == 1 and m.placement() == [[0, 1, 2]]
+        assert "exit code -9" in m.messages[0]
+        # Island 1 repeats at most the rounds in flight, here at most depth + 1 (those submitted before the kill).
+        assert 0 < m.repeated_individuals <= (depth + 1) * 500
+        state = m.state
     assert_same(state, reference)
 
 

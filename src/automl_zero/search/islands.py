@@ -18,12 +18,22 @@ whatever the backend, the number of workers and the machine's speed. What
 differs with W is the search itself (W populations of P, each with its own
 seed).
 
-Losing a worker: an island is a function of its state at the last snapshot
-(the last checkpoint, or the start) and of the calls made to it since, which
-the coordinator keeps. A worker that dies, or misses its deadline, is dropped;
-its islands are rebuilt on the remaining workers from their snapshots and the
-calls since are repeated, so the run goes on to exactly the result it would
-have had, having lost only the time to redo that work.
+Losing a worker: an island is a function of its state at its last snapshot
+and of the calls made to it since, which the coordinator keeps. Snapshots
+come with every checkpoint (every island's, in :attr:`IslandModel.state`) and,
+in between, piggybacked on the rounds: once an island has searched for
+``snapshot_every_s`` seconds since its last one, the coordinator queues a
+request for its state right after its next round, in the same message, and
+keeps the answer in memory (one state per island). A worker that dies, or
+misses its deadline, is dropped; its islands are rebuilt on the remaining
+workers from their snapshots and the calls since are repeated, so the run goes
+on to exactly the result it would have had. What the loss costs is the time to
+redo the lost islands' work since their snapshots: at most about
+``snapshot_every_s`` seconds of each one's search plus its rounds in flight
+(with ``snapshot_every_s=0``, only the rounds in flight; with None, snapshots
+come only with checkpoints and a loss repeats everything since the last one).
+Islands hosted in the coordinator's own process are never lost, and never
+snapshotted between checkpoints.
 """
 
 from __future__ import annotations
@@ -32,10 +42,12 @@ import contextlib
 import dataclasses
 import multiprocessing
 import os
+import queue
 import socket
+import threading
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -56,6 +68,8 @@ START_TIMEOUT_S = 600.0
 MIN_ROUND_TIMEOUT_S = 30.0
 #: Rounds held back and sent to a busy worker in one message (fewer, larger messages; a Ray call costs ~1 ms).
 BATCH = 4
+#: The default ``snapshot_every_s``: an island's state (~7 MB for the demo) costs its worker ~5 ms to copy and send.
+SNAPSHOT_EVERY_S = 2.0
 #: Calls that change an island's state: repeated, after its snapshot, when the island moves to another worker.
 _MUTATING = frozenset({"step", "immigrate", "load"})
 
@@ -86,6 +100,12 @@ class IslandsConfig:
     round_timeout_s : float or None
         How long a worker may take over a round before it counts as lost. None:
         :data:`MIN_ROUND_TIMEOUT_S` or ten times its slowest round so far, whichever is longer.
+    snapshot_every_s : float or None
+        Seconds of an island's own search between snapshots of its state taken
+        along with its rounds, which bound the work a lost worker costs (its
+        islands repeat what they did since their snapshots). 0: after every
+        round (a loss costs only the rounds in flight); None: only at
+        checkpoints. Default :data:`SNAPSHOT_EVERY_S`.
 
     """
 
@@ -96,6 +116,7 @@ class IslandsConfig:
     backend: str = "local"
     address: str | None = None
     round_timeout_s: float | None = None
+    snapshot_every_s: float | None = SNAPSHOT_EVERY_S
 
     def __post_init__(self) -> None:
         for name in ("count", "workers"):
@@ -108,6 +129,8 @@ class IslandsConfig:
             raise ValueError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
         if self.round_timeout_s is not None and not self.round_timeout_s > 0:
             raise ValueError(f"round_timeout_s must be > 0 or null, got {self.round_timeout_s!r}")
+        if self.snapshot_every_s is not None and not self.snapshot_every_s >= 0:
+            raise ValueError(f"snapshot_every_s must be >= 0 or null, got {self.snapshot_every_s!r}")
 
     @property
     def num_islands(self) -> int:
@@ -307,6 +330,8 @@ class _InProcess:
     """A worker in this process: no copies, no processes (one worker)."""
 
     name = "this process"
+    #: It is the coordinator's own process, so it is never lost: its islands need no snapshots between checkpoints.
+    in_process = True
 
     def __init__(self) -> None:
         self.host = IslandHost()
@@ -329,20 +354,44 @@ class _InProcess:
 
 
 def _serve(connection: Any) -> None:
-    """A local worker process: answer messages until told to stop."""
+    """A local worker process: answer messages until told to stop.
+
+    A thread of its own writes the answers, so that the islands go on with
+    the next message while a large answer (a snapshot) waits for the
+    coordinator to read it.
+    """
     host = IslandHost()
+    answers: queue.SimpleQueue[tuple[bool, Any] | None] = queue.SimpleQueue()
+
+    def write() -> None:
+        while (answer := answers.get()) is not None:
+            try:
+                connection.send(answer)
+            except OSError:  # the coordinator is gone: the next read ends the process
+                return
+
+    writer = threading.Thread(target=write, daemon=True, name="answers")
+    writer.start()
     while True:
         calls = connection.recv()
         if calls is None:
+            answers.put(None)
+            writer.join(timeout=5)
             return
         try:
-            connection.send((True, host.run(calls)))
+            answers.put((True, host.run(calls)))  # results are fresh objects: the islands do not touch them again
         except Exception as error:
-            connection.send((False, error))
+            answers.put((False, error))
 
 
 class _Process:
-    """A worker in a local process, spoken to through a pipe."""
+    """A worker in a local process, spoken to through a pipe.
+
+    A thread writes the messages, so that sending never blocks the
+    coordinator: a message that builds an island (with its state) would
+    otherwise wait for a worker busy with its rounds, and a frozen worker,
+    which reads nothing, would block it once the pipe was full.
+    """
 
     def __init__(self, index: int) -> None:
         # Spawn, not fork: the parent holds Numba's and BLAS's threads, which fork does not copy safely.
@@ -352,16 +401,31 @@ class _Process:
         self.process.start()
         child.close()
         self.name = f"local worker {index}"
+        self._outgoing: queue.SimpleQueue[list[Call] | None] = queue.SimpleQueue()
+        self._broken: Exception | None = None
+        self._writer = threading.Thread(target=self._write, daemon=True, name=f"islands-{index}-writer")
+        self._writer.start()
+
+    def _write(self) -> None:
+        """Send the queued messages in order, until the request to stop or a broken pipe."""
+        while True:
+            calls = self._outgoing.get()
+            try:
+                self.connection.send(calls)
+            except Exception as error:  # the process is gone, or the connection was closed
+                self._broken = error
+                return
+            if calls is None:
+                return
 
     def _died(self) -> WorkerLost:
         self.process.join(timeout=1)
         return WorkerLost(f"its process died (exit code {self.process.exitcode})")
 
     def send(self, calls: list[Call]) -> None:
-        try:
-            self.connection.send(calls)
-        except OSError as error:  # a broken pipe: the process is gone
-            raise self._died() from error
+        if self._broken is not None:  # a broken pipe: the process is gone
+            raise self._died() from self._broken
+        self._outgoing.put(calls)
 
     def receive(self, timeout: float) -> list[Any]:
         try:
@@ -375,14 +439,14 @@ class _Process:
         return value
 
     def close(self) -> None:
+        self._outgoing.put(None)  # the request to stop, which also ends the writer
         if self.process.is_alive():
-            with contextlib.suppress(OSError):
-                self.connection.send(None)
             # A busy (or frozen) worker reads the request to stop only after its rounds: do not wait for them.
             self.process.join(timeout=0.5)
         if self.process.is_alive():
             self.process.kill()
             self.process.join(timeout=5)
+        self._writer.join(timeout=1)  # its writes fail once the process is gone
         self.connection.close()
 
 
@@ -415,6 +479,20 @@ class LocalPool:
         """Nothing to release."""
 
 
+@dataclass(frozen=True)
+class _SnapshotKey:
+    """What a snapshot request answers: ``island``'s state before op ``base``, at ``individuals`` per island."""
+
+    island: int
+    base: int
+    individuals: int
+
+
+#: What a call's result is for: ``(op, island)`` for an op's call (op None: building or dropping an island), or
+#: a snapshot.
+_Key = tuple[int | None, int] | _SnapshotKey
+
+
 @dataclass(eq=False)
 class _Slot:
     """A worker as the coordinator sees it: its islands and the messages it has not answered yet."""
@@ -423,9 +501,9 @@ class _Slot:
     name: str
     islands: list[int] = field(default_factory=list)
     outbox: list[Call] = field(default_factory=list)  # calls held back (rounds, sent BATCH at a time)
-    outbox_keys: list[tuple[int | None, int]] = field(default_factory=list)
-    # Messages sent and not answered, oldest first: their (op, island) keys, and whether they build islands.
-    sent: deque[tuple[list[tuple[int | None, int]], bool]] = field(default_factory=deque)
+    outbox_keys: list[_Key] = field(default_factory=list)
+    # Messages sent and not answered, oldest first: their calls' keys, and whether they build islands.
+    sent: deque[tuple[list[_Key], bool]] = field(default_factory=deque)
     clock: float = 0.0  # since when the oldest message sent is the worker's to answer
     slowest: float = 0.0  # the longest it took over a message that built no island
 
@@ -487,13 +565,21 @@ class IslandModel:
         self._pool: WorkerPool = pool if pool is not None else LocalPool()
         self._slots: list[_Slot] = []
         self._owner: list[_Slot] = []
-        # The calls since the snapshots, by op number: what a moved island repeats.
+        # The calls since the oldest snapshot, by op number: what a moved island repeats (from its own snapshot).
         self._log: dict[int, _Op] = {}
         self._next_op = 0
-        self._base = 0  # the snapshots hold every island's state before op _base
-        self._snapshots: list[Mapping[str, np.ndarray] | None] = [None] * self.num_islands  # None: the start
-        self._snapshot_file: Path | None = None
-        self._snapshot_individuals = 0  # per island
+        # Island k's snapshot holds its state before op _base[k], at _snapshot_individuals[k] individuals. None: the
+        # start; a path: the checkpoint file that holds it.
+        self._snapshots: list[Mapping[str, np.ndarray] | Path | None] = [None] * self.num_islands
+        self._base = [0] * self.num_islands
+        self._snapshot_individuals = [0] * self.num_islands
+        self._checkpoint_op = 0  # the op count at the last state taken or loaded (every island's snapshot)
+        # Each island's busy seconds when its last snapshot was asked for; staggered at the start, so that the
+        # islands of a worker take turns.
+        every = islands.snapshot_every_s or 0.0
+        self._snapshot_mark = [-every * k / self.num_islands for k in range(self.num_islands)]
+        #: Individuals that islands rebuilt on another worker were sent again (summed over those islands).
+        self.repeated_individuals = 0
         # Ops sent to every island and not completed yet, oldest first: (kind, individuals per island, op).
         self._calls: deque[tuple[str, int, int]] = deque()
         self._losses_in_a_row = 0
@@ -552,7 +638,7 @@ class IslandModel:
         slot.outbox, slot.outbox_keys = [], []
         self._send(slot, calls, keys)
 
-    def _send(self, slot: _Slot, calls: list[Call], keys: list[tuple[int | None, int]]) -> None:
+    def _send(self, slot: _Slot, calls: list[Call], keys: list[_Key]) -> None:
         if not slot.sent:
             slot.clock = time.monotonic()
         slot.sent.append((keys, any(method == "add" for _, method, _ in calls)))
@@ -580,7 +666,11 @@ class IslandModel:
         if not builds:
             slot.slowest = max(slot.slowest, now - slot.clock)
         slot.clock = now
-        for (op, island), result in zip(keys, results, strict=True):
+        for key, result in zip(keys, results, strict=True):
+            if isinstance(key, _SnapshotKey):
+                self._take_snapshot(key, result)
+                continue
+            op, island = key
             if op is None:
                 if isinstance(result, str):  # an island was built: the worker says where it runs
                     slot.name = f"{slot.handle.name}, {result}"
@@ -589,27 +679,73 @@ class IslandModel:
             if entry is not None and not entry.done:
                 entry.results.setdefault(island, result)  # a repeated call's result equals the first
 
-    def _place(self, island: int, slot: _Slot) -> None:
-        """Build ``island`` on ``slot`` from its snapshot and repeat the calls made since (their results)."""
+    def _place(self, island: int, slot: _Slot) -> int:
+        """Build ``island`` on ``slot`` from its snapshot and repeat the calls made since; return its individuals.
+
+        The individuals are those of the rounds it repeats (sent again).
+        """
         self._flush(slot)
         slot.islands.append(island)
         self._owner[island] = slot
         migrates = self.num_islands > 1 and self.islands.migration_interval > 0 and self.islands.migrants > 0
         calls: list[Call] = [(island, "add", (self._island_args[island], self._snapshot(island), migrates))]
-        keys: list[tuple[int | None, int]] = [(None, island)]
-        for op in range(self._base, self._next_op):
+        keys: list[_Key] = [(None, island)]
+        repeated = 0
+        for op in range(self._base[island], self._next_op):
             entry = self._log[op]
             if entry.method in _MUTATING or not entry.done:
                 calls.append((island, entry.method, entry.args[island]))
                 keys.append((op, island))
+                if entry.method == "step":
+                    repeated += entry.args[island][0]
         self._send(slot, calls, keys)
+        self.repeated_individuals += repeated
+        return repeated
 
     def _snapshot(self, island: int) -> Mapping[str, np.ndarray] | None:
-        if self._snapshot_file is not None:
+        snapshot = self._snapshots[island]
+        if isinstance(snapshot, Path):
             prefix = f"island{island}/"
-            with np.load(self._snapshot_file, allow_pickle=False) as data:
+            with np.load(snapshot, allow_pickle=False) as data:
                 return {name[len(prefix) :]: data[name] for name in data.files if name.startswith(prefix)}
-        return self._snapshots[island]
+        return snapshot
+
+    def _due_snapshots(self) -> set[int]:
+        """The islands to snapshot after the round being submitted: those that searched ``snapshot_every_s`` since.
+
+        Their time is as of their last completed round (a round in flight's is not known yet).
+        """
+        every = self.islands.snapshot_every_s
+        due: set[int] = set()
+        if every is None:
+            return due
+        for k in range(self.num_islands):
+            if getattr(self._owner[k].handle, "in_process", False):
+                continue
+            busy = float(self._stats[k].get("busy_seconds", 0.0))
+            self._snapshot_mark[k] = min(self._snapshot_mark[k], busy)  # an island rebuilt elsewhere starts at 0
+            if busy - self._snapshot_mark[k] >= every:
+                due.add(k)
+                self._snapshot_mark[k] = busy
+        return due
+
+    def _take_snapshot(self, key: _SnapshotKey, state: Mapping[str, np.ndarray]) -> None:
+        """Keep an island's snapshot (unless a later one is held) and forget the calls no island needs any more."""
+        island = key.island
+        if key.base <= self._base[island]:
+            return
+        self._snapshots[island] = state
+        self._base[island], self._snapshot_individuals[island] = key.base, key.individuals
+        self._forget()
+
+    def _forget(self) -> None:
+        """Drop the completed calls that every island's snapshot already includes: no move repeats them."""
+        oldest = min(self._base)
+        while self._log:
+            op = next(iter(self._log))  # ops are logged in order
+            if op >= oldest or not self._log[op].done:
+                return
+            del self._log[op]
 
     def _lose(self, slot: _Slot, reason: str) -> None:
         """Drop a worker and continue its islands on the others (a new worker when none is left)."""
@@ -628,20 +764,34 @@ class IslandModel:
                 raise WorkerError(f"{slot.name} was lost ({reason}) and no worker is left to continue its islands")
             self._slots.append(_Slot(handle, handle.name))
         moved: dict[int, list[int]] = {}
+        repeated = 0
         for island in sorted(slot.islands):
             target = min(self._slots, key=lambda s: len(s.islands))
-            self._place(island, target)
+            repeated += self._place(island, target)
             moved.setdefault(id(target), []).append(island)
         where = "; ".join(f"{_plural('island', moved[id(s)])} on {s.name}" for s in self._slots if id(s) in moved)
+        at = sorted({self._snapshot_individuals[k] for k in slot.islands})
+        states = f"their state at {at[0]:,}" if len(at) == 1 else f"their states at {at[0]:,} to {at[-1]:,}"
         self.messages.append(
-            f"lost {slot.name}: {reason}. Continuing {where}, from their state at "
-            f"{self._snapshot_individuals:,} individuals per island"
+            f"lost {slot.name}: {reason}. Continuing {where}, from {states} individuals per island "
+            f"(repeating {repeated:,} individuals)"
         )
 
     # -- calls to every island, in parallel ---------------------------------------------------------
 
-    def _broadcast(self, method: str, args: Sequence[tuple[Any, ...]] | None = None, force: bool = True) -> int:
-        """Send ``method`` to every island (held back for a batch unless ``force``); return its op number."""
+    def _broadcast(
+        self,
+        method: str,
+        args: Sequence[tuple[Any, ...]] | None = None,
+        force: bool = True,
+        snapshot: Collection[int] = (),
+        individuals: int = 0,
+    ) -> int:
+        """Send ``method`` to every island (held back for a batch unless ``force``); return its op number.
+
+        The islands in ``snapshot`` are asked for their state right after, in the same message (their
+        snapshots, at ``individuals`` per island).
+        """
         op = self._next_op
         self._next_op += 1
         per_island = list(args) if args is not None else [()] * self.num_islands
@@ -653,6 +803,9 @@ class IslandModel:
             for island in islands:
                 slot.outbox.append((island, method, per_island[island]))
                 slot.outbox_keys.append((op, island))
+                if island in snapshot:
+                    slot.outbox.append((island, "state", ()))
+                    slot.outbox_keys.append(_SnapshotKey(island, op + 1, individuals))
             self._flush(slot, force)
         return op
 
@@ -669,6 +822,7 @@ class IslandModel:
         self._losses_in_a_row = 0
         results = [entry.results[k] for k in range(self.num_islands)]
         entry.done, entry.results = True, {}
+        self._forget()
         return results
 
     def _all(self, method: str, args: Sequence[tuple[Any, ...]] | None = None) -> list[Any]:
@@ -702,7 +856,8 @@ class IslandModel:
             if submitted // interval > self._state["migration_mark"][0]:
                 self._migrate()
                 self._state["migration_mark"][0] = submitted // interval
-        op = self._broadcast("step", [(per_island,)] * self.num_islands, force=False)
+        after = int(self._state["per_island"][0]) + self._submitted_steps() + per_island
+        op = self._broadcast("step", [(per_island,)] * self.num_islands, False, self._due_snapshots(), after)
         self._calls.append(("step", per_island, op))
 
     def _submitted_steps(self) -> int:
@@ -818,11 +973,14 @@ class IslandModel:
     def keep_snapshots_in(self, path: str | os.PathLike[str]) -> None:
         """Read the islands' snapshots from ``path`` (a checkpoint of :attr:`state` just written or loaded).
 
-        The coordinator then holds no copy of the islands' states: a moved
-        island reads its own from the file.
+        The coordinator then holds no copy of the islands' states taken
+        then: a moved island reads its own from the file, until a later
+        snapshot of it (``snapshot_every_s``) replaces it.
         """
-        self._snapshot_file = Path(path)
-        self._snapshots = [None] * self.num_islands
+        self._snapshots = [
+            Path(path) if self._base[k] == self._checkpoint_op else snapshot
+            for k, snapshot in enumerate(self._snapshots)
+        ]
 
     # -- what the experiment reads ------------------------------------------------------------------
 
@@ -872,14 +1030,11 @@ class IslandModel:
         """The whole model's state: the coordinator's and every island's (fetched from the workers).
 
         It is also every island's snapshot: an island that moves from now on
-        starts from it.
+        starts from it (or from a later one).
         """
         self.drain()
         islands = self._all("state")
-        self._snapshots, self._snapshot_file = islands, None
-        self._snapshot_individuals = int(self._state["per_island"][0])
-        self._log.clear()
-        self._base = self._next_op
+        self._snapshots_taken(islands)
         out = {f"islands/{name}": array.copy() for name, array in self._state.items()}
         for k, island in enumerate(islands):
             out.update({f"island{k}/{name}": array for name, array in island.items()})
@@ -901,12 +1056,17 @@ class IslandModel:
             for k in range(self.num_islands)
         ]
         self._all("load", [(island,) for island in per_island])
-        self._snapshots, self._snapshot_file = list(per_island), None
-        self._snapshot_individuals = int(self._state["per_island"][0])
-        self._log.clear()
-        self._base = self._next_op
+        self._snapshots_taken(per_island)
         self._stats = [{} for _ in range(self.num_islands)]
         self.discoveries.clear()
+
+    def _snapshots_taken(self, islands: Sequence[Mapping[str, np.ndarray]]) -> None:
+        """Every island's state, with nothing in flight: they are the snapshots, and no call needs repeating."""
+        self._snapshots = list(islands)
+        self._base = [self._next_op] * self.num_islands
+        self._snapshot_individuals = [int(self._state["per_island"][0])] * self.num_islands
+        self._checkpoint_op = self._next_op
+        self._log.clear()
 
     def close(self) -> None:
         """Stop the workers (rounds in flight are abandoned)."""
