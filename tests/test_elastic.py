@@ -146,7 +146,9 @@ def test_a_killed_ray_actor_costs_no_result(tmp_path: Path) -> None:
         with Experiment.create(config(2, backend="ray", snapshot_every_s=0), tmp_path / "ray") as experiment:
             pids = worker_pids(experiment)
             messages = run_and_kill(experiment, lambda: os.kill(pids[0], signal.SIGKILL))
-            assert experiment.search.lost_workers == 1 and experiment.search.placement() == [[0, 1, 2]]
+            # Ray may restart the actor, and a later checkpoint then spreads the islands over both again.
+            assert experiment.search.lost_workers == 1
+            assert sorted(i for islands in experiment.search.placement() for i in islands) == [0, 1, 2]
             (lost,) = [m for m in messages if m.startswith("lost")]
             assert lost.startswith("lost Ray actor 0") and "Continuing islands 0, 2 on Ray actor 1" in lost
             assert 0 < repeated(lost) <= 2 * 32 * CHUNK  # two islands, each at most its rounds in flight

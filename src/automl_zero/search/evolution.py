@@ -522,8 +522,12 @@ class RegularizedEvolution:
         memory = space.memory
         first = self.tasks[0]
 
+        hurdle_tasks = hurdle_task_count(config.hurdle_task_fraction, len(self.tasks))
+        # One compiled evaluation serves every batch below: a first stage on fewer tasks needs the generic one.
+        unroll = hurdle_tasks == len(self.tasks)
+
         def batch(tasks: list[Task]) -> Batch:
-            made = Batch(tasks, 0, memory, config.seed, prune=True, combine=config.fitness_combination)
+            made = Batch(tasks, 0, memory, config.seed, prune=True, combine=config.fitness_combination, unroll=unroll)
             made.settings[SET_MAX_COST] = config.max_cost
             return made
 
@@ -533,7 +537,6 @@ class RegularizedEvolution:
         self._fec = batch([_truncated(t, fec_train, fec_valid) for t in self.tasks])
         self._fec.errors = np.zeros((fec_train + fec_valid, len(self.tasks)))
         hurdle_train = max(1, round(config.hurdle_train_fraction * len(first.train_x)))
-        hurdle_tasks = hurdle_task_count(config.hurdle_task_fraction, len(self.tasks))
         self._hurdle = batch([_truncated(t, hurdle_train, len(t.valid_x)) for t in self.tasks[:hurdle_tasks]])
         self._space = (space.to_ints(), space.op_table(), space.mutation_table())
         self._params_i = np.array(

@@ -916,7 +916,14 @@ class Batch:
     """Tasks of one shape, stacked with the task axis last."""
 
     def __init__(
-        self, tasks: Sequence[Task], first_index: int, memory: MemorySize, seed: int, prune: bool, combine: str = "mean"
+        self,
+        tasks: Sequence[Task],
+        first_index: int,
+        memory: MemorySize,
+        seed: int,
+        prune: bool,
+        combine: str = "mean",
+        unroll: bool = True,
     ) -> None:
         first = tasks[0]
         self.train_x = np.ascontiguousarray(np.stack([t.train_x for t in tasks], axis=-1))
@@ -941,7 +948,8 @@ class Batch:
         self.rng = np.zeros(count, dtype=np.uint64)
         self.entry: Callable[..., float] | None = None
         # Shapes worth a compiled specialization of their own (see evaluate_batch).
-        specialize = first.num_features in UNROLLED_FEATURES and len(tasks) in UNROLLED_TASKS
+        # ``unroll=False``: the generic one, so that batches of different task counts share one evaluation.
+        specialize = unroll and first.num_features in UNROLLED_FEATURES and len(tasks) in UNROLLED_TASKS
         self.features_token = (0,) * first.num_features if specialize else ()
         self.tasks_token = (0,) * len(tasks) if specialize else ()
 
