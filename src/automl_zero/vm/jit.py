@@ -130,10 +130,10 @@ class FirstClass(WrapperAddressProtocol):
 
     A kernel that takes it calls the compiled code through its address, so
     the kernel is compiled without that code. Numba otherwise links a
-    callee's code into its caller and optimizes and translates it again there,
-    and in every kernel above: on a first run, most of the compile time. One
-    compiled kernel also serves every callee of the same signature (the
-    evaluations of different op sets).
+    callee's code into its caller and optimizes and translates it again there
+    (for the evaluation inside the search, that doubled its compile time on a
+    first run). One compiled kernel also serves every callee of the same
+    signature (the evaluations of different op sets).
 
     Parameters
     ----------
