@@ -356,42 +356,47 @@ class _InProcess:
 def _serve(connection: Any) -> None:
     """A local worker process: answer messages until told to stop.
 
-    A thread of its own writes the answers, so that the islands go on with
-    the next message while a large answer (a snapshot) waits for the
-    coordinator to read it.
+    An answer that holds island states (snapshots, megabytes) is written by
+    a thread, as are the answers after it until it is through, so that the
+    islands go on with the next message while the coordinator has yet to
+    read it; the others are written at once, as they are small.
     """
     host = IslandHost()
     answers: queue.SimpleQueue[tuple[bool, Any] | None] = queue.SimpleQueue()
+    lock = threading.Lock()
+    queued = 0  # answers handed to the thread and not written yet
 
     def write() -> None:
+        nonlocal queued
         while (answer := answers.get()) is not None:
             try:
                 connection.send(answer)
             except OSError:  # the coordinator is gone: the next read ends the process
                 return
+            with lock:
+                queued -= 1
 
-    writer = threading.Thread(target=write, daemon=True, name="answers")
-    writer.start()
+    threading.Thread(target=write, daemon=True, name="answers").start()
     while True:
         calls = connection.recv()
         if calls is None:
             answers.put(None)
-            writer.join(timeout=5)
             return
         try:
-            answers.put((True, host.run(calls)))  # results are fresh objects: the islands do not touch them again
+            answer: tuple[bool, Any] = (True, host.run(calls))  # fresh objects: the islands do not touch them again
         except Exception as error:
-            answers.put((False, error))
+            answer = (False, error)
+        with lock:
+            later = queued > 0 or any(method == "state" for _, method, _ in calls)
+            if later:
+                queued += 1
+                answers.put(answer)
+        if not later:
+            connection.send(answer)
 
 
 class _Process:
-    """A worker in a local process, spoken to through a pipe.
-
-    A thread writes the messages, so that sending never blocks the
-    coordinator: a message that builds an island (with its state) would
-    otherwise wait for a worker busy with its rounds, and a frozen worker,
-    which reads nothing, would block it once the pipe was full.
-    """
+    """A worker in a local process, spoken to through a pipe."""
 
     def __init__(self, index: int) -> None:
         # Spawn, not fork: the parent holds Numba's and BLAS's threads, which fork does not copy safely.
@@ -401,31 +406,16 @@ class _Process:
         self.process.start()
         child.close()
         self.name = f"local worker {index}"
-        self._outgoing: queue.SimpleQueue[list[Call] | None] = queue.SimpleQueue()
-        self._broken: Exception | None = None
-        self._writer = threading.Thread(target=self._write, daemon=True, name=f"islands-{index}-writer")
-        self._writer.start()
-
-    def _write(self) -> None:
-        """Send the queued messages in order, until the request to stop or a broken pipe."""
-        while True:
-            calls = self._outgoing.get()
-            try:
-                self.connection.send(calls)
-            except Exception as error:  # the process is gone, or the connection was closed
-                self._broken = error
-                return
-            if calls is None:
-                return
 
     def _died(self) -> WorkerLost:
         self.process.join(timeout=1)
         return WorkerLost(f"its process died (exit code {self.process.exitcode})")
 
     def send(self, calls: list[Call]) -> None:
-        if self._broken is not None:  # a broken pipe: the process is gone
-            raise self._died() from self._broken
-        self._outgoing.put(calls)
+        try:
+            self.connection.send(calls)
+        except OSError as error:  # a broken pipe: the process is gone
+            raise self._died() from error
 
     def receive(self, timeout: float) -> list[Any]:
         try:
@@ -439,14 +429,14 @@ class _Process:
         return value
 
     def close(self) -> None:
-        self._outgoing.put(None)  # the request to stop, which also ends the writer
         if self.process.is_alive():
+            with contextlib.suppress(OSError):
+                self.connection.send(None)
             # A busy (or frozen) worker reads the request to stop only after its rounds: do not wait for them.
             self.process.join(timeout=0.5)
         if self.process.is_alive():
             self.process.kill()
             self.process.join(timeout=5)
-        self._writer.join(timeout=1)  # its writes fail once the process is gone
         self.connection.close()
 
 
