@@ -46,6 +46,7 @@ import os
 import re
 import signal
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -249,11 +250,15 @@ def main() -> None:
             import ray
         except ImportError:
             print('Ray is not installed (pip install "automl-zero[ray]"): skipping the Ray measurements')
-    if ray is not None and "ray" in args.only:
+    if ray is not None:
         from automl_zero.search.ray_backend import connect
 
+        # Ray on this machine, its messages (a killed actor's, above all) to ray.log as in a run's directory.
+        log_dir = tempfile.mkdtemp(prefix="scaling-ray-")
+        connect(None, 2, log_dir=log_dir)
+        print(f"Ray's log: {log_dir}/ray.log", flush=True)
+    if ray is not None and "ray" in args.only:
         # Ray's own processes share the cores: compare with the local backend while Ray runs too.
-        connect(None, 2)
         measure_all(
             {
                 "2 local workers (Ray started)": islands(2, args.interval),

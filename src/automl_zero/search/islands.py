@@ -104,8 +104,9 @@ class IslandsConfig:
         Seconds of an island's own search between snapshots of its state taken
         along with its rounds, which bound the work a lost worker costs (its
         islands repeat what they did since their snapshots). 0: after every
-        round (a loss costs only the rounds in flight); None: only at
-        checkpoints. Default :data:`SNAPSHOT_EVERY_S`.
+        round (a loss costs only the rounds in flight, but with short rounds
+        the snapshots cost more than the search); None: only at checkpoints.
+        Default :data:`SNAPSHOT_EVERY_S`.
 
     """
 
