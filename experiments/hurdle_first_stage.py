@@ -19,7 +19,7 @@ from automl_zero.algorithm import Algorithm, parse
 from automl_zero.baselines import baseline
 from automl_zero.config import load_config
 from automl_zero.experiment import config_task_sets, executor_for
-from automl_zero.search.evolution import _truncated, hurdle_task_count
+from automl_zero.search.evolution import first_stage_tasks
 
 
 def main() -> None:
@@ -35,10 +35,8 @@ def main() -> None:
     search = config_task_sets(config).search
     train_fraction = args.train_fraction or config.evolution.hurdle_train_fraction
     task_fraction = args.task_fraction or config.evolution.hurdle_task_fraction
-    num_train = max(1, round(train_fraction * len(search[0].train_x)))
-    first_tasks = [
-        _truncated(t, num_train, len(t.valid_x)) for t in search[: hurdle_task_count(task_fraction, len(search))]
-    ]
+    first_tasks = first_stage_tasks(search, train_fraction, task_fraction)
+    num_train = len(first_tasks[0].train_x)
     full = executor_for(search, config.memory, config)
     first = executor_for(first_tasks, config.memory, config)
 

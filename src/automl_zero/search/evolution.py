@@ -470,6 +470,16 @@ def hurdle_task_count(fraction: float, num_tasks: int) -> int:
     return max(1, min(num_tasks, round(fraction * num_tasks)))
 
 
+def first_stage_tasks(tasks: Sequence[Task], train_fraction: float, task_fraction: float) -> list[Task]:
+    """The hurdle's first stage: the first ``task_fraction`` of ``tasks``, each on ``train_fraction`` of its examples.
+
+    At least one task and one training example; one epoch; the full validation set.
+    """
+    num_train = max(1, round(train_fraction * len(tasks[0].train_x)))
+    kept = tasks[: hurdle_task_count(task_fraction, len(tasks))]
+    return [_truncated(t, num_train, len(t.valid_x)) for t in kept]
+
+
 def _truncated(task: Task, num_train: int, num_valid: int) -> Task:
     return dataclasses.replace(
         task,
@@ -522,9 +532,9 @@ class RegularizedEvolution:
         memory = space.memory
         first = self.tasks[0]
 
-        hurdle_tasks = hurdle_task_count(config.hurdle_task_fraction, len(self.tasks))
+        hurdle = first_stage_tasks(self.tasks, config.hurdle_train_fraction, config.hurdle_task_fraction)
         # One compiled evaluation serves every batch below: a first stage on fewer tasks needs the generic one.
-        unroll = hurdle_tasks == len(self.tasks)
+        unroll = len(hurdle) == len(self.tasks)
 
         def batch(tasks: list[Task]) -> Batch:
             made = Batch(tasks, 0, memory, config.seed, prune=True, combine=config.fitness_combination, unroll=unroll)
@@ -536,8 +546,7 @@ class RegularizedEvolution:
         fec_valid = min(config.fec_valid_examples, len(first.valid_x))
         self._fec = batch([_truncated(t, fec_train, fec_valid) for t in self.tasks])
         self._fec.errors = np.zeros((fec_train + fec_valid, len(self.tasks)))
-        hurdle_train = max(1, round(config.hurdle_train_fraction * len(first.train_x)))
-        self._hurdle = batch([_truncated(t, hurdle_train, len(t.valid_x)) for t in self.tasks[:hurdle_tasks]])
+        self._hurdle = batch(hurdle)
         self._space = (space.to_ints(), space.op_table(), space.mutation_table())
         self._params_i = np.array(
             [
