@@ -7,6 +7,7 @@ cache), measured on tasks of one example so that evaluation is nearly free.
 
 Usage: python benchmarks/demo.py --seeds 1 2 3 4 5 [--max-seconds 600] [--json]
            [--constant-mutation scale|log_normal] [--no-charge-skipped-fingerprints] [--semantic P]
+           [--constant-init uniform|log_uniform]
 
 The two options measure the original's choices (see docs/RESULTS.md): how
 ALTER_PARAM changes constants, and whether a structural hash hit is charged
@@ -51,8 +52,14 @@ def main() -> None:
         help="count only the training steps that ran (a structural hash hit costs none)",
     )
     parser.add_argument("--semantic", type=float, default=DEMO_SPACE.semantic_mutation_prob, metavar="P")
+    parser.add_argument("--constant-init", choices=("uniform", "log_uniform"), default=DEMO_SPACE.constant_init)
     args = parser.parse_args()
-    space = replace(DEMO_SPACE, constant_mutation=args.constant_mutation, semantic_mutation_prob=args.semantic)
+    space = replace(
+        DEMO_SPACE,
+        constant_mutation=args.constant_mutation,
+        semantic_mutation_prob=args.semantic,
+        constant_init=args.constant_init,
+    )
     config = replace(DEMO_CONFIG, charge_skipped_fingerprints=args.charge)
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
@@ -96,6 +103,7 @@ def main() -> None:
         "constant_mutation": args.constant_mutation,
         "charge_skipped_fingerprints": args.charge,
         "semantic_mutation_prob": args.semantic,
+        "constant_init": args.constant_init,
         "cycle_overhead_us_per_child": round(overhead, 3),
         "per_seed": rows,
     }

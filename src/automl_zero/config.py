@@ -896,6 +896,10 @@ _DOCS: dict[tuple[type, str], str] = {
         "How ALTER_PARAM changes a real constant: log_normal (the original's: sign flipped with probability 0.1, "
         "else sign(x) * exp(log|x| + N(0, 1))) or scale (times U[0.5, 2], sign flipped with probability 0.1)."
     ),
+    (SearchSpace, "constant_init"): (
+        "How a new instruction draws a setter's constant: uniform (the original's U[-1, 1]) or log_uniform "
+        "(a random sign times 10**U[-4, 0], as likely in each decade from 1e-4 to 1)."
+    ),
     (EvolutionConfig, "population_size"): "P, integer >= 2 (the paper: 100 per worker; the demo: 1000).",
     (EvolutionConfig, "tournament_size"): "T, integer in 1..population_size.",
     (EvolutionConfig, "mutate_prob"): "Probability that a copied parent is mutated, in [0, 1].",

@@ -20,19 +20,20 @@ from automl_zero.vm.compiled import IN1_KIND, IN2_KIND, OUT_KIND, live_after, ta
 from automl_zero.vm.jit import kernel
 
 # Positions in the space vector (SearchSpace.to_ints); kept here so that the kernels below need no import cycle.
-SP_S, SP_V, SP_M, SP_INIT, SP_MIN, SP_MAX, SP_NUM_OPS, SP_NUM_MUTATIONS, SP_CONSTANTS, SP_SEMANTIC, SP_SIZE = (
-    0,
-    1,
-    2,
-    3,
-    6,
-    9,
-    12,
-    15,
-    16,
-    17,
-    18,
-)
+(
+    SP_S,
+    SP_V,
+    SP_M,
+    SP_INIT,
+    SP_MIN,
+    SP_MAX,
+    SP_NUM_OPS,
+    SP_NUM_MUTATIONS,
+    SP_CONSTANTS,
+    SP_SEMANTIC,
+    SP_CONSTANT_INIT,
+    SP_SIZE,
+) = (0, 1, 2, 3, 6, 9, 12, 15, 16, 17, 18, 19)
 #: SP_SEMANTIC holds the probability of a semantic instruction in millionths.
 SEMANTIC_SCALE = 1_000_000
 
@@ -41,6 +42,14 @@ SEMANTIC_SCALE = 1_000_000
 #: "log_normal" flips its sign with probability 0.1 and otherwise steps it on a log scale,
 #: ``sign(x) * exp(log|x| + N(0, 1))`` (the original's code).
 CONSTANT_MUTATIONS = ("scale", "log_normal")
+
+#: How a new instruction draws a real constant (a setter's value; ``SearchSpace.constant_init``), by code:
+#: "uniform" from U[-1, 1] (the original's); "log_uniform" a random sign times 10**U[-4, 0], the same
+#: density for every decade from 1e-4 to 1, where learning rates and step sizes live.
+CONSTANT_INITS = ("uniform", "log_uniform")
+
+#: The decades "log_uniform" spans below 1.
+LOG_UNIFORM_DECADES = 4.0
 
 
 def _address(rng: np.random.Generator, memory: MemorySize, kind: Kind, output: bool) -> int:
@@ -162,9 +171,12 @@ def _random_address(rng: np.ndarray, kind: int, output: bool, space: np.ndarray)
 
 
 @_jit
-def _random_param(rng: np.ndarray, code: int) -> float:
+def _random_param(rng: np.ndarray, code: int, constant_init: int) -> float:
     if code == _P_INDEX or code == _P_STD:
         return next_uniform(rng)
+    if code == _P_VALUE and constant_init == 1:
+        magnitude = 10.0 ** (-LOG_UNIFORM_DECADES * next_uniform(rng))
+        return -magnitude if next_uniform(rng) < 0.5 else magnitude
     return 2.0 * next_uniform(rng) - 1.0
 
 
@@ -177,7 +189,7 @@ def random_instruction_into(row_i: np.ndarray, row_f: np.ndarray, op: int, space
     row_i[3] = _random_address(rng, OUT_KIND[op], True, space) if OUT_KIND[op] >= 0 else 0
     for slot in range(3):
         code = _PARAM_CODE[op, slot]
-        row_f[slot] = _random_param(rng, code) if code != _P_NONE else 0.0
+        row_f[slot] = _random_param(rng, code, space[SP_CONSTANT_INIT]) if code != _P_NONE else 0.0
 
 
 @_jit

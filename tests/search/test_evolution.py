@@ -109,6 +109,32 @@ def test_log_normal_constants_step_on_a_log_scale_or_flip() -> None:
         SearchSpace(constant_mutation="gaussian")
 
 
+def test_log_uniform_constants_cover_each_decade_alike() -> None:
+    from automl_zero.mutation import random_component_into
+
+    def constants(init: str) -> np.ndarray:
+        space = SearchSpace(setup_ops=(Op.SCALAR_CONST_SET_OP,), sizes=(10, 2, 8), constant_init=init)
+        ints = np.zeros((10, 4), dtype=np.int64)
+        floats = np.zeros((10, 3))
+        rng = np.array([5], dtype=np.uint64)
+        drawn = []
+        for _ in range(800):
+            random_component_into(ints, floats, 0, 10, space.to_ints(), space.op_table(), rng)
+            drawn.extend(floats[:, 0])
+        return np.array(drawn)
+
+    logs = np.log10(np.abs(constants("log_uniform")))
+    assert logs.min() >= -4.0 and logs.max() <= 0.0
+    per_decade = np.histogram(logs, bins=4, range=(-4.0, 0.0))[0] / logs.size
+    assert np.all(np.abs(per_decade - 0.25) < 0.02)
+    assert 0.47 < (constants("log_uniform") < 0).mean() < 0.53
+    uniform = constants("uniform")  # the default: U[-1, 1], so constants below 1e-2 are rare
+    assert SearchSpace().constant_init == "uniform"
+    assert uniform.min() >= -1.0 and uniform.max() <= 1.0 and (np.abs(uniform) < 0.01).mean() < 0.02
+    with pytest.raises(ValueError, match="constant_init"):
+        SearchSpace(constant_init="normal")
+
+
 def test_insert_and_remove_are_separate_types() -> None:
     space = SearchSpace(sizes=(1, 1, 1), min_sizes=(0, 0, 0), max_sizes=(5, 5, 5))
     arrays = {}

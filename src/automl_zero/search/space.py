@@ -9,8 +9,10 @@ import numpy as np
 
 from automl_zero.algorithm import Algorithm, MemorySize
 from automl_zero.mutation import (
+    CONSTANT_INITS,
     CONSTANT_MUTATIONS,
     SEMANTIC_SCALE,
+    SP_CONSTANT_INIT,
     SP_CONSTANTS,
     SP_INIT,
     SP_M,
@@ -61,6 +63,10 @@ class SearchSpace:
         there and its output is an address that something reads, so that it
         is less often dead on arrival (the paper's suggested future work).
         0 (the default) keeps every address uniform, as in the original.
+    constant_init : {"uniform", "log_uniform"}
+        How a new instruction draws a setter's constant: from U[-1, 1], as
+        the original does (the default), or a random sign times 10**U[-4, 0],
+        as likely in each decade from 1e-4 to 1.
 
     """
 
@@ -74,8 +80,11 @@ class SearchSpace:
     mutations: tuple[MutationType, ...] = DEMO_MUTATIONS
     constant_mutation: str = "log_normal"
     semantic_mutation_prob: float = 0.0
+    constant_init: str = "uniform"
 
     def __post_init__(self) -> None:
+        if self.constant_init not in CONSTANT_INITS:
+            raise ValueError(f"constant_init must be one of {', '.join(CONSTANT_INITS)}, got {self.constant_init!r}")
         if self.constant_mutation not in CONSTANT_MUTATIONS:
             raise ValueError(
                 f"constant_mutation must be one of {', '.join(CONSTANT_MUTATIONS)}, got {self.constant_mutation!r}"
@@ -144,6 +153,7 @@ class SearchSpace:
         out[SP_NUM_MUTATIONS] = len(self.mutations)
         out[SP_CONSTANTS] = CONSTANT_MUTATIONS.index(self.constant_mutation)
         out[SP_SEMANTIC] = round(self.semantic_mutation_prob * SEMANTIC_SCALE)
+        out[SP_CONSTANT_INIT] = CONSTANT_INITS.index(self.constant_init)
         return out
 
     def op_table(self) -> np.ndarray:
