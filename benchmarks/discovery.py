@@ -99,11 +99,13 @@ def run_config_job(rung: str, seed: int, args: argparse.Namespace, run_dir: Path
     from automl_zero.cli import main as cli
 
     config = with_settings(load_config(CONFIGS[rung]), args.set)
+    if args.individuals:  # the individuals alone bound the search (and its progress line)
+        config = dataclasses.replace(config, budget=dataclasses.replace(config.budget, max_seconds=None))
     config_path = run_dir.parent / f"seed{seed}.config.yaml"
     config_path.write_text(dump_config(config))
     command = ["run", str(config_path), "--seed", str(seed), "--out", str(run_dir), "--workers", str(args.workers)]
     if args.individuals:
-        command += ["--max-individuals", str(args.individuals), "--max-seconds", str(10 * 24 * 3600)]
+        command += ["--max-individuals", str(args.individuals)]
     else:
         command += ["--max-seconds", str(args.minutes * 60.0)]
     if not (run_dir / "report.json").exists():
