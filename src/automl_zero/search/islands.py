@@ -47,7 +47,7 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -55,7 +55,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from automl_zero.algorithm import Algorithm
-from automl_zero.search.evolution import EvolutionConfig, RegularizedEvolution, _from_layout
+from automl_zero.search.evolution import EvolutionConfig, RegularizedEvolution, StateChanges, _from_layout
 from automl_zero.search.space import SearchSpace
 from automl_zero.tasks.base import Task
 from automl_zero.vm.encode import decode
@@ -228,11 +228,19 @@ class IslandWorker:
         return s["best_i"].copy(), s["best_f"].copy(), s["best_sizes"].copy()
 
     def state(self) -> dict[str, np.ndarray]:
-        """The island's whole state."""
+        """The island's whole state (:meth:`snapshot`'s changes count from it)."""
+        self.search.clear_changes()
         return self.search.state_dict()
 
+    def snapshot(self, whole: bool) -> dict[str, np.ndarray] | StateChanges:
+        """The island's state: ``whole``, or its changes since the last :meth:`state`, :meth:`snapshot` or :meth:`load`.
+
+        The coordinator holds that earlier state (or a later one): the changes bring it up to date.
+        """
+        return self.state() if whole else self.search.changes()
+
     def load(self, state: Mapping[str, np.ndarray]) -> None:
-        """Restore a state from :meth:`state`."""
+        """Restore a state from :meth:`state` (:meth:`snapshot`'s changes count from it)."""
         self.search.load_state_dict(dict(state))
         # The coordinator's best is at least this island's at the time of the state.
         self._reported_best = self.search.best_fitness
@@ -388,7 +396,7 @@ def _serve(connection: Any) -> None:
         except Exception as error:
             answer = (False, error)
         with lock:
-            later = queued > 0 or any(method == "state" for _, method, _ in calls)
+            later = queued > 0 or any(method in ("state", "snapshot") for _, method, _ in calls)
             if later:
                 queued += 1
                 answers.put(answer)
@@ -472,11 +480,16 @@ class LocalPool:
 
 @dataclass(frozen=True)
 class _SnapshotKey:
-    """What a snapshot request answers: ``island``'s state before op ``base``, at ``individuals`` per island."""
+    """What a snapshot request answers: ``island``'s state before op ``base``, at ``individuals`` per island.
+
+    The answer is the whole state when ``since`` is None, otherwise its changes since its state before op
+    ``since`` (which the coordinator holds, or a later one).
+    """
 
     island: int
     base: int
     individuals: int
+    since: int | None
 
 
 #: What a call's result is for: ``(op, island)`` for an op's call (op None: building or dropping an island), or
@@ -497,6 +510,9 @@ class _Slot:
     sent: deque[tuple[list[_Key], bool]] = field(default_factory=deque)
     clock: float = 0.0  # since when the oldest message sent is the worker's to answer
     slowest: float = 0.0  # the longest it took over a message that built no island
+    # For each island it hosts: the op before which its state is the one its changes count from (the coordinator
+    # has it, or a later one), or None when the coordinator has no such state (the island started afresh there).
+    known: dict[int, int | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -505,6 +521,7 @@ class _Op:
 
     method: str
     args: list[tuple[Any, ...]]
+    individuals: int = 0  # per island, once it is done (and every op before it)
     results: dict[int, Any] = field(default_factory=dict)
     done: bool = False
 
@@ -562,6 +579,8 @@ class IslandModel:
         # Island k's snapshot holds its state before op _base[k], at _snapshot_individuals[k] individuals. None: the
         # start; a path: the checkpoint file that holds it.
         self._snapshots: list[Mapping[str, np.ndarray] | Path | None] = [None] * self.num_islands
+        # Whether a snapshot's arrays are the coordinator's own to bring up to date in place (not shared, writable).
+        self._owned = [False] * self.num_islands
         self._base = [0] * self.num_islands
         self._snapshot_individuals = [0] * self.num_islands
         self._checkpoint_op = 0  # the op count at the last state taken or loaded (every island's snapshot)
@@ -630,6 +649,7 @@ class IslandModel:
         self._send(slot, calls, keys)
 
     def _send(self, slot: _Slot, calls: list[Call], keys: list[_Key]) -> None:
+        self._ask_for_snapshots(slot, calls, keys)
         if not slot.sent:
             slot.clock = time.monotonic()
         slot.sent.append((keys, any(method == "add" for _, method, _ in calls)))
@@ -689,6 +709,7 @@ class IslandModel:
                 keys.append((op, island))
                 if entry.method == "step":
                     repeated += entry.args[island][0]
+        slot.known[island] = self._base[island] if self._snapshots[island] is not None else None
         self._send(slot, calls, keys)
         self.repeated_individuals += repeated
         return repeated
@@ -701,33 +722,75 @@ class IslandModel:
                 return {name[len(prefix) :]: data[name] for name in data.files if name.startswith(prefix)}
         return snapshot
 
-    def _due_snapshots(self) -> set[int]:
-        """The islands to snapshot after the round being submitted: those that searched ``snapshot_every_s`` since.
+    def _ask_for_snapshots(self, slot: _Slot, calls: list[Call], keys: list[_Key]) -> None:
+        """Ask for the state of each island that a message changes, after its last call, when one is due.
 
-        Their time is as of their last completed round (a round in flight's is not known yet).
+        Answers come after a whole message, so a snapshot after its last call
+        is the latest the coordinator can get: with ``snapshot_every_s=0``, a
+        loss repeats only the rounds in flight. Each answer is the island's
+        changes since the worker's last one (the whole state the first time).
         """
         every = self.islands.snapshot_every_s
-        due: set[int] = set()
-        if every is None:
-            return due
-        for k in range(self.num_islands):
-            if getattr(self._owner[k].handle, "in_process", False):
+        if every is None or getattr(slot.handle, "in_process", False):
+            return
+        last: dict[int, int] = {}  # island: its last op in the message, when the message changes its state
+        for (island, method, _), key in zip(calls, keys, strict=True):
+            if isinstance(key, _SnapshotKey) or key[0] is None:
+                last.pop(island, None)  # built or dropped here: its state is known
+            elif method in ("step", "immigrate"):
+                last[island] = key[0]
+            elif method in ("state", "load"):  # the coordinator takes or gives the whole state
+                last.pop(island, None)
+            elif island in last:
+                last[island] = key[0]
+        for island, op in last.items():
+            if not self._snapshot_due(island, every):
                 continue
-            busy = float(self._stats[k].get("busy_seconds", 0.0))
-            self._snapshot_mark[k] = min(self._snapshot_mark[k], busy)  # an island rebuilt elsewhere starts at 0
-            if busy - self._snapshot_mark[k] >= every:
-                due.add(k)
-                self._snapshot_mark[k] = busy
-        return due
+            since = slot.known.get(island)
+            calls.append((island, "snapshot", (since is None,)))
+            keys.append(_SnapshotKey(island, op + 1, self._log[op].individuals, since))
+            slot.known[island] = op + 1
 
-    def _take_snapshot(self, key: _SnapshotKey, state: Mapping[str, np.ndarray]) -> None:
+    def _snapshot_due(self, island: int, every: float) -> bool:
+        """Whether ``island`` has searched ``every`` seconds since its last snapshot (0: always).
+
+        Its time is as of its last completed round (a round in flight's is not known yet).
+        """
+        if every == 0:
+            return True
+        busy = float(self._stats[island].get("busy_seconds", 0.0))
+        self._snapshot_mark[island] = min(self._snapshot_mark[island], busy)  # rebuilt elsewhere: it starts at 0
+        if busy - self._snapshot_mark[island] < every:
+            return False
+        self._snapshot_mark[island] = busy
+        return True
+
+    def _take_snapshot(self, key: _SnapshotKey, answer: Mapping[str, np.ndarray] | StateChanges) -> None:
         """Keep an island's snapshot (unless a later one is held) and forget the calls no island needs any more."""
         island = key.island
         if key.base <= self._base[island]:
             return
-        self._snapshots[island] = state
+        if isinstance(answer, StateChanges):
+            if key.since is None or key.since > self._base[island]:
+                raise RuntimeError(f"island {island}: changes since op {key.since}, but its snapshot is older")
+            answer.apply(self._own_snapshot(island))
+        else:
+            self._snapshots[island] = answer
+            self._owned[island] = all(array.flags.writeable for array in answer.values())
         self._base[island], self._snapshot_individuals[island] = key.base, key.individuals
         self._forget()
+
+    def _own_snapshot(self, island: int) -> dict[str, np.ndarray]:
+        """An island's snapshot as arrays of the coordinator's own, to bring up to date in place."""
+        snapshot = self._snapshot(island)
+        if snapshot is None:
+            raise RuntimeError(f"island {island} has no snapshot to bring up to date")
+        if not self._owned[island]:
+            fresh = isinstance(self._snapshots[island], Path)  # just read from the file
+            snapshot = {name: array if fresh else np.array(array) for name, array in snapshot.items()}
+            self._snapshots[island], self._owned[island] = snapshot, True
+        assert isinstance(snapshot, dict)
+        return snapshot
 
     def _forget(self) -> None:
         """Drop the completed calls that every island's snapshot already includes: no move repeats them."""
@@ -770,23 +833,15 @@ class IslandModel:
 
     # -- calls to every island, in parallel ---------------------------------------------------------
 
-    def _broadcast(
-        self,
-        method: str,
-        args: Sequence[tuple[Any, ...]] | None = None,
-        force: bool = True,
-        snapshot: Collection[int] = (),
-        individuals: int = 0,
-    ) -> int:
-        """Send ``method`` to every island (held back for a batch unless ``force``); return its op number.
-
-        The islands in ``snapshot`` are asked for their state right after, in the same message (their
-        snapshots, at ``individuals`` per island).
-        """
+    def _broadcast(self, method: str, args: Sequence[tuple[Any, ...]] | None = None, force: bool = True) -> int:
+        """Send ``method`` to every island (held back for a batch unless ``force``); return its op number."""
         op = self._next_op
         self._next_op += 1
         per_island = list(args) if args is not None else [()] * self.num_islands
-        self._log[op] = _Op(method, per_island)
+        individuals = int(self._state["per_island"][0]) + self._submitted_steps()
+        if method == "step":
+            individuals += per_island[0][0]
+        self._log[op] = _Op(method, per_island, individuals)
         # The islands each worker hosts now: an island moved by a loss below repeats this op where it lands.
         for slot, islands in [(slot, list(slot.islands)) for slot in self._slots]:
             if slot not in self._slots:  # lost while this op was being sent
@@ -794,9 +849,6 @@ class IslandModel:
             for island in islands:
                 slot.outbox.append((island, method, per_island[island]))
                 slot.outbox_keys.append((op, island))
-                if island in snapshot:
-                    slot.outbox.append((island, "state", ()))
-                    slot.outbox_keys.append(_SnapshotKey(island, op + 1, individuals))
             self._flush(slot, force)
         return op
 
@@ -847,8 +899,7 @@ class IslandModel:
             if submitted // interval > self._state["migration_mark"][0]:
                 self._migrate()
                 self._state["migration_mark"][0] = submitted // interval
-        after = int(self._state["per_island"][0]) + self._submitted_steps() + per_island
-        op = self._broadcast("step", [(per_island,)] * self.num_islands, False, self._due_snapshots(), after)
+        op = self._broadcast("step", [(per_island,)] * self.num_islands, False)
         self._calls.append(("step", per_island, op))
 
     def _submitted_steps(self) -> int:
@@ -948,6 +999,7 @@ class IslandModel:
             while len(slot.islands) > want[id(slot)]:
                 island = max(slot.islands)
                 slot.islands.remove(island)
+                slot.known.pop(island, None)
                 slot.outbox.append((island, "drop", ()))
                 slot.outbox_keys.append((None, island))
                 self._flush(slot)
@@ -968,10 +1020,9 @@ class IslandModel:
         then: a moved island reads its own from the file, until a later
         snapshot of it (``snapshot_every_s``) replaces it.
         """
-        self._snapshots = [
-            Path(path) if self._base[k] == self._checkpoint_op else snapshot
-            for k, snapshot in enumerate(self._snapshots)
-        ]
+        for k in range(self.num_islands):
+            if self._base[k] == self._checkpoint_op:
+                self._snapshots[k], self._owned[k] = Path(path), False
 
     # -- what the experiment reads ------------------------------------------------------------------
 
@@ -1054,7 +1105,10 @@ class IslandModel:
     def _snapshots_taken(self, islands: Sequence[Mapping[str, np.ndarray]]) -> None:
         """Every island's state, with nothing in flight: they are the snapshots, and no call needs repeating."""
         self._snapshots = list(islands)
+        self._owned = [False] * self.num_islands  # the caller's too
         self._base = [self._next_op] * self.num_islands
+        for slot in self._slots:  # their islands' changes count from these states
+            slot.known = dict.fromkeys(slot.islands, self._next_op)
         self._snapshot_individuals = [int(self._state["per_island"][0])] * self.num_islands
         self._checkpoint_op = self._next_op
         self._log.clear()
