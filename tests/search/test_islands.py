@@ -436,3 +436,31 @@ def test_a_frozen_local_worker_is_lost_at_its_deadline() -> None:
         assert m.lost_workers == 1 and m.placement() == [[0, 1, 2]]
         assert "no answer within 2 s" in m.messages[0]
     assert_same(state, reference)
+
+
+@pytest.mark.slow
+def test_a_frozen_local_worker_does_not_block_the_coordinator_sending_it_states() -> None:
+    reference = run(model(3), 8)
+
+    class BlockedError(Exception):  # not an OSError: nothing on the way mistakes it for a dead worker
+        pass
+
+    def stuck(signum: int, frame: Any) -> None:
+        raise BlockedError("the coordinator blocked on a frozen worker")
+
+    previous = signal.signal(signal.SIGALRM, stuck)
+    signal.alarm(300)
+    try:
+        with model(3, workers=2, round_timeout_s=2) as m:
+            saved = run(m, 4)
+            assert sum(array.nbytes for name, array in saved.items() if name.startswith("island1/")) > 4_000_000
+            frozen = m._slots[1].handle.process.pid  # type: ignore[attr-defined]
+            os.kill(frozen, signal.SIGSTOP)  # alive, reading nothing: a state does not fit in the pipe
+            m.load_state_dict(saved)  # megabytes to each worker, whose pipes hold a fraction of them
+            state = run(m, 4)
+            assert m.lost_workers == 1 and m.placement() == [[0, 1, 2]]
+            assert "no answer within 2 s" in m.messages[0]
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert_same(state, reference)

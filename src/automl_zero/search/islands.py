@@ -46,6 +46,7 @@ import dataclasses
 import multiprocessing
 import os
 import queue
+import select
 import socket
 import threading
 import time
@@ -407,7 +408,14 @@ def _serve(connection: Any) -> None:
 
 
 class _Process:
-    """A worker in a local process, spoken to through a pipe."""
+    """A worker in a local process, spoken to through a pipe.
+
+    Messages that build or load islands (megabytes: their states) are written
+    by a thread, as are the messages after them until they are through, so
+    that a worker that is alive but reads nothing (frozen) cannot block the
+    coordinator; it is lost at its deadline instead. The others, small, are
+    written at once.
+    """
 
     def __init__(self, index: int) -> None:
         # Spawn, not fork: the parent holds Numba's and BLAS's threads, which fork does not copy safely.
@@ -417,16 +425,39 @@ class _Process:
         self.process.start()
         child.close()
         self.name = f"local worker {index}"
+        self._outgoing: queue.SimpleQueue[list[Call] | None] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._queued = 0  # messages handed to the writer and not written yet
 
     def _died(self) -> WorkerLost:
         self.process.join(timeout=1)
         return WorkerLost(f"its process died (exit code {self.process.exitcode})")
 
     def send(self, calls: list[Call]) -> None:
+        with self._lock:
+            later = self._queued > 0 or any(method in ("add", "load") for _, method, _ in calls)
+            if later:
+                self._queued += 1
+        if later:
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write, daemon=True, name=f"{self.name} messages")
+                self._writer.start()
+            self._outgoing.put(calls)
+            return
         try:
             self.connection.send(calls)
         except OSError as error:  # a broken pipe: the process is gone
             raise self._died() from error
+
+    def _write(self) -> None:
+        while (calls := self._outgoing.get()) is not None:
+            try:
+                self.connection.send(calls)
+            except (OSError, ValueError):  # the process is gone (or closed): reading its answer says so
+                return
+            with self._lock:
+                self._queued -= 1
 
     def receive(self, timeout: float) -> list[Any]:
         try:
@@ -440,14 +471,21 @@ class _Process:
         return value
 
     def close(self) -> None:
-        if self.process.is_alive():
-            with contextlib.suppress(OSError):
-                self.connection.send(None)
+        with self._lock:
+            writing = self._queued > 0
+        if self.process.is_alive() and not writing:
+            # Only if the pipe has room: a frozen worker whose pipe is full would block the coordinator.
+            if select.select([], [self.connection.fileno()], [], 0)[1]:
+                with contextlib.suppress(OSError):
+                    self.connection.send(None)
             # A busy (or frozen) worker reads the request to stop only after its rounds: do not wait for them.
             self.process.join(timeout=0.5)
         if self.process.is_alive():
             self.process.kill()
             self.process.join(timeout=5)
+        if self._writer is not None:
+            self._outgoing.put(None)
+            self._writer.join(timeout=5)  # its write fails once the process is gone
         self.connection.close()
 
 
