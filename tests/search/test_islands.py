@@ -270,8 +270,8 @@ def assert_snapshots_are_the_islands_states(m: IslandModel) -> None:
     assert m._base == [m._next_op] * m.num_islands and len(m._log) == 0
     islands = hosted(m)
     for k in range(m.num_islands):
-        snapshot = m._own_snapshot(k)
-        assert snapshot.keys() == islands[k].search.state.keys()
+        snapshot = m._snapshot(k)
+        assert snapshot is not None and snapshot.keys() == islands[k].search.state.keys()
         for name, array in islands[k].search.state.items():
             assert snapshot[name].dtype == array.dtype and np.array_equal(snapshot[name], array), (k, name)
 
@@ -304,6 +304,21 @@ def test_by_default_every_message_brings_the_islands_changes_and_snapshots_stay_
     assert_snapshots_are_the_islands_states(m)
     assert saved["island0/counters"][0] == 5000  # the checkpoint's arrays are not changed by later snapshots
     assert_same(m.state, reference)
+
+
+def test_changes_of_a_few_slots_each_accumulate_into_exact_snapshots() -> None:
+    """Rounds of 7 individuals (P=50): each snapshot rewrites a few rows; the coordinator holds their rows back."""
+    reference = model(3)
+    for _ in range(40):
+        reference.step(7)
+    m = model(3, pool=Pool([None, None]), snapshot_every_s=0)
+    run_in_flight(m, 25, 2, per_island=7)
+    assert max(len(unapplied) for unapplied in m._unapplied) > 1
+    assert_snapshots_are_the_islands_states(m)
+    m._slots[1].handle.fate = m._slots[1].handle.messages + 2  # type: ignore[attr-defined]
+    run_in_flight(m, 15, 2, per_island=7)
+    assert m.lost_workers == 1
+    assert_same(m.state, reference.state)
 
 
 def test_islands_moved_to_new_workers_send_changes_from_the_state_they_were_given() -> None:

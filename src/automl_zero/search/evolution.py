@@ -980,11 +980,19 @@ class StateChanges:
 
     def apply(self, state: dict[str, np.ndarray]) -> None:
         """Bring ``state`` (writable arrays; as it was when the changes began, or later) up to date, in place."""
-        for name, array in self.whole.items():
-            state[name][...] = array
+        self.apply_rest(state)
+        self.apply_rows(state)
+
+    def apply_rows(self, state: dict[str, np.ndarray]) -> None:
+        """The population rows' part of :meth:`apply` (changes of other times may be applied between the two)."""
         for name, rows in self.rows.items():
             state[name][self.slots] = rows
         _unpack_rows(state["pop_i"], state["pop_f"], self.slots, self.ints, self.floats_at, self.floats)
+
+    def apply_rest(self, state: dict[str, np.ndarray]) -> None:
+        """Everything of :meth:`apply` but the population rows: the FEC cache's and the whole arrays."""
+        for name, array in self.whole.items():
+            state[name][...] = array
         for name, values in self.cache.items():
             state[name][self.entries] = values
         state["cache_table"][self.table_slots] = self.table

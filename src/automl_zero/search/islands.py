@@ -74,6 +74,8 @@ MIN_ROUND_TIMEOUT_S = 30.0
 BATCH = 4
 #: The default ``snapshot_every_s``: with every message (its changes cost ~1 ms per island, the demo's rounds 10 ms).
 SNAPSHOT_EVERY_S = 0.0
+#: Changes of an island whose population rows the coordinator holds back, at most (see IslandModel._unapplied).
+_UNAPPLIED = 8
 #: Calls that change an island's state: repeated, after its snapshot, when the island moves to another worker.
 _MUTATING = frozenset({"step", "immigrate", "load"})
 
@@ -621,6 +623,9 @@ class IslandModel:
         self._snapshots: list[Mapping[str, np.ndarray] | Path | None] = [None] * self.num_islands
         # Whether a snapshot's arrays are the coordinator's own to bring up to date in place (not shared, writable).
         self._owned = [False] * self.num_islands
+        # Changes taken in whose population rows are not applied yet, oldest first: the rows of one that wrote every
+        # slot make those of the earlier ones moot, so they are applied only when the snapshot is read.
+        self._unapplied: list[list[StateChanges]] = [[] for _ in range(self.num_islands)]
         self._base = [0] * self.num_islands
         self._snapshot_individuals = [0] * self.num_islands
         self._checkpoint_op = 0  # the op count at the last state taken or loaded (every island's snapshot)
@@ -756,6 +761,11 @@ class IslandModel:
 
     def _snapshot(self, island: int) -> Mapping[str, np.ndarray] | None:
         snapshot = self._snapshots[island]
+        if self._unapplied[island]:
+            assert isinstance(snapshot, dict)
+            for changes in self._unapplied[island]:
+                changes.apply_rows(snapshot)
+            self._unapplied[island] = []
         if isinstance(snapshot, Path):
             prefix = f"island{island}/"
             with np.load(snapshot, allow_pickle=False) as data:
@@ -813,24 +823,37 @@ class IslandModel:
         if isinstance(answer, StateChanges):
             if key.since is None or key.since > self._base[island]:
                 raise RuntimeError(f"island {island}: changes since op {key.since}, but its snapshot is older")
-            answer.apply(self._own_snapshot(island))
+            snapshot = self._own_snapshot(island)
+            answer.apply_rest(snapshot)
+            unapplied = self._unapplied[island]
+            if len(answer.slots) == len(snapshot["pop_fit"]):
+                unapplied.clear()  # every row rewritten
+            unapplied.append(answer)
+            if len(unapplied) > _UNAPPLIED:
+                self._snapshot(island)
         else:
             self._snapshots[island] = answer
             self._owned[island] = all(array.flags.writeable for array in answer.values())
+            self._unapplied[island] = []
         self._base[island], self._snapshot_individuals[island] = key.base, key.individuals
         self._forget()
 
     def _own_snapshot(self, island: int) -> dict[str, np.ndarray]:
-        """An island's snapshot as arrays of the coordinator's own, to bring up to date in place."""
-        snapshot = self._snapshot(island)
-        if snapshot is None:
+        """An island's snapshot as arrays of the coordinator's own, to bring up to date in place.
+
+        (Its population rows may lag: see :attr:`_unapplied`; :meth:`_snapshot` applies them.)
+        """
+        snapshot = self._snapshots[island]
+        if self._owned[island]:
+            assert isinstance(snapshot, dict)
+            return snapshot
+        shared = self._snapshot(island)  # only the coordinator's own snapshots have changes unapplied
+        if shared is None:
             raise RuntimeError(f"island {island} has no snapshot to bring up to date")
-        if not self._owned[island]:
-            fresh = isinstance(self._snapshots[island], Path)  # just read from the file
-            snapshot = {name: array if fresh else np.array(array) for name, array in snapshot.items()}
-            self._snapshots[island], self._owned[island] = snapshot, True
-        assert isinstance(snapshot, dict)
-        return snapshot
+        fresh = isinstance(snapshot, Path)  # just read from the file
+        owned = {name: array if fresh else np.array(array) for name, array in shared.items()}
+        self._snapshots[island], self._owned[island] = owned, True
+        return owned
 
     def _forget(self) -> None:
         """Drop the completed calls that every island's snapshot already includes: no move repeats them."""
@@ -1062,7 +1085,7 @@ class IslandModel:
         """
         for k in range(self.num_islands):
             if self._base[k] == self._checkpoint_op:
-                self._snapshots[k], self._owned[k] = Path(path), False
+                self._snapshots[k], self._owned[k], self._unapplied[k] = Path(path), False, []
 
     # -- what the experiment reads ------------------------------------------------------------------
 
@@ -1146,6 +1169,7 @@ class IslandModel:
         """Every island's state, with nothing in flight: they are the snapshots, and no call needs repeating."""
         self._snapshots = list(islands)
         self._owned = [False] * self.num_islands  # the caller's too
+        self._unapplied = [[] for _ in range(self.num_islands)]
         self._base = [self._next_op] * self.num_islands
         for slot in self._slots:  # their islands' changes count from these states
             slot.known = dict.fromkeys(slot.islands, self._next_op)
