@@ -921,7 +921,9 @@ class IslandModel:
         while len(entry.results) < self.num_islands:
             island = next(k for k in range(self.num_islands) if k not in entry.results)
             slot = self._owner[island]
-            self._flush(slot)
+            # Send the calls held back if this one is among them; otherwise only if the worker runs low on work
+            # (fewer, larger messages: each ends with its islands' snapshots).
+            self._flush(slot, not slot.sent or (op, island) in slot.outbox_keys)
             if not slot.sent:
                 raise RuntimeError(f"island {island} has no call in flight for op {op}")
             self._receive(slot)
