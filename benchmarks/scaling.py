@@ -15,8 +15,9 @@ warm-up outside the clock. The configurations are measured interleaved,
   5 migrants, the default); the ratio is the speed-up;
 - 2 local workers without migration: migration's overhead;
 - snapshots' overhead: 2 local workers, and W=64 islands on 2 local workers,
-  each with snapshots every ``islands.snapshot_every_s`` (the default, 2 s of
-  each island's search) against snapshots only at checkpoints (None);
+  each with snapshots with every message (``islands.snapshot_every_s: 0``,
+  the default: each island's changes since its last) and every 2 s of each
+  island's search, against snapshots only at checkpoints (None);
 - 2 Ray actors on this machine (``ray.init(num_cpus=2)``), with migration:
   Ray's overhead against the local backend. Skipped when Ray is missing;
 - the coordinator's cost with many more islands than cores: W=64 islands on
@@ -28,7 +29,7 @@ warm-up outside the clock. The configurations are measured interleaved,
   checkpoint (every island's snapshot), ``--since-s`` seconds of search, then
   one worker is killed with SIGKILL while rounds are in flight. Measured, for
   snapshots only at checkpoints (as before ``islands.snapshot_every_s``), every
-  2 s of an island's search (the default) and after every round: the time from
+  2 s of an island's search and with every message (the default): the time from
   the kill to the first round completed on the survivor (which first rebuilds
   the lost island from its snapshot and repeats its rounds since), and the
   individuals the lost island repeats (the work the loss costs).
@@ -58,6 +59,7 @@ from automl_zero.tasks import linear_regression_tasks
 
 #: islands.snapshot_every_s of the measurements that compare it (the others leave the package's default).
 EVERY_2_S = 2.0
+EVERY_MESSAGE = 0.0
 
 
 def cpu_seconds(model: IslandModel) -> float:
@@ -225,13 +227,19 @@ def main() -> None:
     if "snapshots" in args.only:
         measure_all(
             {
+                "2 local workers, snapshots every message": islands(2, args.interval, snapshot_every_s=EVERY_MESSAGE),
                 "2 local workers, snapshots every 2 s": islands(2, args.interval, snapshot_every_s=EVERY_2_S),
                 "2 local workers, snapshots at checkpoints": islands(2, args.interval, snapshot_every_s=None),
             }
         )
         many = max(args.round, args.per_island * 2 // args.many)
+        kinds = (
+            ("snapshots every message", EVERY_MESSAGE),
+            ("snapshots every 2 s", EVERY_2_S),
+            ("snapshots at checkpoints", None),
+        )
         for repeat in range(args.repeats):
-            for name, every in (("snapshots every 2 s", EVERY_2_S), ("snapshots at checkpoints", None)):
+            for name, every in kinds:
                 name = f"W={args.many} on 2 local workers, {name}"
                 make = islands(2, args.interval, count=args.many, snapshot_every_s=every)
                 show(repeat, name, measure(make, many, args.round, args.depth))
@@ -267,7 +275,7 @@ def main() -> None:
         )
     if "lost" in args.only:
         backends = ["local"] + (["ray"] if ray is not None else [])
-        snapshots = {"at checkpoints": None, "every 2 s": EVERY_2_S, "every round": 0.0}
+        snapshots = {"at checkpoints": None, "every 2 s": EVERY_2_S, "every message": EVERY_MESSAGE}
         recoveries: dict[str, list[dict[str, Any]]] = {}
         for repeat in range(args.repeats):
             for backend in backends:
@@ -315,13 +323,16 @@ def main() -> None:
             }
         )
     for workers in ("2 local workers", f"W={args.many} on 2 local workers"):
-        every, checkpoints = f"{workers}, snapshots every 2 s", f"{workers}, snapshots at checkpoints"
-        if every in median:
-            summary.setdefault("snapshot_overhead", {})[workers] = 1 - median[every] / median[checkpoints]
-            summary.setdefault("snapshot_overhead_paired", {})[workers] = 1 - paired(every, checkpoints)
-            summary.setdefault("snapshot_overhead_cpu_paired", {})[workers] = 1 - paired(
-                every, checkpoints, "individuals_per_cpu_s"
-            )
+        checkpoints = f"{workers}, snapshots at checkpoints"
+        for label in ("every message", "every 2 s"):
+            every = f"{workers}, snapshots {label}"
+            if every in median:
+                key = f"{workers}, {label}"
+                summary.setdefault("snapshot_overhead", {})[key] = 1 - median[every] / median[checkpoints]
+                summary.setdefault("snapshot_overhead_paired", {})[key] = 1 - paired(every, checkpoints)
+                summary.setdefault("snapshot_overhead_cpu_paired", {})[key] = 1 - paired(
+                    every, checkpoints, "individuals_per_cpu_s"
+                )
     many_name = f"W={args.many} on 2 local workers"
     if many_name in median:
         summary["many_islands_vs_2"] = median[many_name] / median["W=2 on 2 local workers"]
@@ -351,7 +362,7 @@ def main() -> None:
         print(
             f"snapshots' overhead, {workers}: {overhead:+.1%} / {summary['snapshot_overhead_paired'][workers]:+.1%}; "
             f"per CPU-s (paired): {summary['snapshot_overhead_cpu_paired'][workers]:+.1%} "
-            "(every 2 s of search against at checkpoints only)"
+            "(against snapshots at checkpoints only)"
         )
     for name, lost in summary.get("lost_worker", {}).items():
         print(

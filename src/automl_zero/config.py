@@ -959,9 +959,11 @@ _DOCS: dict[tuple[type, str], str] = {
         "workers), > 0. null: 30, or ten times the worker's slowest round so far if longer."
     ),
     (IslandsConfig, "snapshot_every_s"): (
-        "Seconds of an island's search between snapshots of its state, sent along with its rounds and kept in "
-        "memory: a lost worker's islands continue from them, so a loss repeats at most about this much of each "
-        "island's work plus its rounds in flight, >= 0. 0: after every round; null: only at checkpoints."
+        "Seconds of an island's search between snapshots of its state (its changes since the last, sent along "
+        "with its rounds; the coordinator keeps the state up to date in memory), >= 0. A lost worker's islands "
+        "continue from them, so a loss repeats at most about this much of each island's work plus its rounds in "
+        "flight. 0: with every message to the worker, a loss repeats only the rounds in flight; null: only at "
+        "checkpoints."
     ),
 }
 

@@ -13,6 +13,13 @@ Two keys lead to a cached fitness:
 The cache is a fixed-capacity LRU table (100,000 entries by default) kept in
 plain arrays, so that the search state, cache included, saves and restores
 exactly. All functions here are compiled and run inside the search loop.
+
+Every change is also marked in a ``touched`` array (not part of the state,
+see :func:`new_touched`): entry ``e`` at ``touched[e]``, table slot ``j`` at
+``touched[capacity + j]``. Only what was touched since a snapshot of the
+arrays can differ from it, so a snapshot is kept up to date by copying those
+positions (:func:`touched_positions`), a few thousand of the 362,000 per
+round of the search.
 """
 
 from __future__ import annotations
@@ -82,11 +89,15 @@ def structure_hash(ints: np.ndarray, floats: np.ndarray, order: np.ndarray, boun
     return h
 
 
+def _table_size(capacity: int) -> int:
+    return 1 << (2 * capacity - 1).bit_length()  # a power of two, at most half full
+
+
 def new_cache(capacity: int) -> dict[str, np.ndarray]:
     """Return the arrays of an empty LRU cache holding up to ``capacity`` fitnesses."""
     if capacity < 1:
         raise ValueError(f"the FEC cache needs a capacity of at least 1, got {capacity}")
-    table_size = 1 << (2 * capacity - 1).bit_length()  # a power of two, at most half full
+    table_size = _table_size(capacity)
     return {
         "keys": np.zeros(capacity, dtype=np.uint64),
         "values": np.zeros(capacity),
@@ -109,13 +120,30 @@ def _slot_of(table: np.ndarray, keys: np.ndarray, key: np.uint64) -> int:
     return int(-slot - 1)
 
 
+def new_touched(capacity: int) -> np.ndarray:
+    """Marks of the entries and table slots of a cache of ``capacity`` that changed (all clear)."""
+    return np.zeros(capacity + _table_size(capacity), dtype=np.uint8)
+
+
+def touched_positions(touched: np.ndarray, capacity: int, clear: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The entries and table slots marked in ``touched`` (and clear the marks)."""
+    marked = np.flatnonzero(touched.view(np.bool_))  # marks are 0 or 1: numpy's fast path for booleans
+    if clear:
+        touched[marked] = 0
+    split = np.searchsorted(marked, capacity)
+    return marked[:split], marked[split:] - capacity
+
+
 @_jit
-def _unlink(entry: int, prev: np.ndarray, nxt: np.ndarray, meta: np.ndarray) -> None:
+def _unlink(entry: int, prev: np.ndarray, nxt: np.ndarray, meta: np.ndarray, touched: np.ndarray) -> None:
+    touched[entry] = 1
     if prev[entry] >= 0:
+        touched[prev[entry]] = 1
         nxt[prev[entry]] = nxt[entry]
     else:
         meta[META_HEAD] = nxt[entry]
     if nxt[entry] >= 0:
+        touched[nxt[entry]] = 1
         prev[nxt[entry]] = prev[entry]
     else:
         meta[META_TAIL] = prev[entry]
@@ -124,10 +152,12 @@ def _unlink(entry: int, prev: np.ndarray, nxt: np.ndarray, meta: np.ndarray) -> 
 
 
 @_jit
-def _push_front(entry: int, prev: np.ndarray, nxt: np.ndarray, meta: np.ndarray) -> None:
+def _push_front(entry: int, prev: np.ndarray, nxt: np.ndarray, meta: np.ndarray, touched: np.ndarray) -> None:
+    touched[entry] = 1
     nxt[entry] = meta[META_HEAD]
     prev[entry] = -1
     if meta[META_HEAD] >= 0:
+        touched[meta[META_HEAD]] = 1
         prev[meta[META_HEAD]] = entry
     meta[META_HEAD] = entry
     if meta[META_TAIL] < 0:
@@ -135,10 +165,12 @@ def _push_front(entry: int, prev: np.ndarray, nxt: np.ndarray, meta: np.ndarray)
 
 
 @_jit
-def _delete_slot(table: np.ndarray, keys: np.ndarray, slot: int) -> None:
+def _delete_slot(table: np.ndarray, keys: np.ndarray, slot: int, touched: np.ndarray) -> None:
     """Remove a table slot, shifting later entries of its probe run back (no tombstones)."""
     mask = table.shape[0] - 1
+    offset = keys.shape[0]  # table slots' marks follow the entries'
     hole = slot
+    touched[offset + hole] = 1
     table[hole] = -1
     j = hole
     while True:
@@ -150,6 +182,7 @@ def _delete_slot(table: np.ndarray, keys: np.ndarray, slot: int) -> None:
         if (j > hole and (home <= hole or home > j)) or (j < hole and home <= hole and home > j):
             table[hole] = table[j]
             table[j] = -1
+            touched[offset + j] = 1
             hole = j
 
 
@@ -162,6 +195,7 @@ def cache_lookup(
     nxt: np.ndarray,
     table: np.ndarray,
     meta: np.ndarray,
+    touched: np.ndarray,
 ) -> float:
     """Return the cached fitness for ``key`` (marking it recently used), or -1.0."""
     slot = _slot_of(table, keys, key)
@@ -169,8 +203,8 @@ def cache_lookup(
         return -1.0
     entry = table[slot]
     if meta[META_HEAD] != entry:
-        _unlink(entry, prev, nxt, meta)
-        _push_front(entry, prev, nxt, meta)
+        _unlink(entry, prev, nxt, meta, touched)
+        _push_front(entry, prev, nxt, meta, touched)
     return values[entry]
 
 
@@ -184,27 +218,29 @@ def cache_insert(
     nxt: np.ndarray,
     table: np.ndarray,
     meta: np.ndarray,
+    touched: np.ndarray,
 ) -> None:
     """Insert or update ``key``; when full, the least recently used entry goes."""
     slot = _slot_of(table, keys, key)
     if slot >= 0:
         entry = table[slot]
         values[entry] = value
-        _unlink(entry, prev, nxt, meta)
-        _push_front(entry, prev, nxt, meta)
+        _unlink(entry, prev, nxt, meta, touched)
+        _push_front(entry, prev, nxt, meta, touched)
         return
     if meta[META_SIZE] < keys.shape[0]:
         entry = meta[META_SIZE]
         meta[META_SIZE] += 1
     else:
         entry = meta[META_TAIL]
-        _delete_slot(table, keys, _slot_of(table, keys, keys[entry]))
-        _unlink(entry, prev, nxt, meta)
+        _delete_slot(table, keys, _slot_of(table, keys, keys[entry]), touched)
+        _unlink(entry, prev, nxt, meta, touched)
         slot = _slot_of(table, keys, key)  # the deletion may have moved the empty slot
     keys[entry] = key
     values[entry] = value
     table[-slot - 1] = entry
-    _push_front(entry, prev, nxt, meta)
+    touched[keys.shape[0] - slot - 1] = 1
+    _push_front(entry, prev, nxt, meta, touched)
 
 
 class FECCache:
@@ -212,10 +248,11 @@ class FECCache:
 
     def __init__(self, capacity: int = 100_000) -> None:
         self.arrays = new_cache(capacity)
+        self.touched = new_touched(capacity)
 
     def _args(self) -> tuple[np.ndarray, ...]:
         a = self.arrays
-        return a["keys"], a["values"], a["prev"], a["next"], a["table"], a["meta"]
+        return a["keys"], a["values"], a["prev"], a["next"], a["table"], a["meta"], self.touched
 
     def get(self, key: int) -> float | None:
         """Return the fitness cached for ``key``, or None."""

@@ -471,3 +471,37 @@ def test_the_search_never_compiles_the_evaluation_into_its_own_kernels() -> None
         names = [f.name for f in result.library._get_module_for_linking().functions if not f.is_declaration]
         assert [name for name in names if "mutate_into" in name]
         assert not [name for name in names if "evaluate_batch" in name]
+
+
+@pytest.mark.parametrize("hurdles", [False, True])
+def test_changes_bring_an_old_copy_of_the_state_up_to_date_exactly(hurdles: bool) -> None:
+    """A small cache (evictions, moved table slots), steps across the population's filling, migrants, a reload."""
+    config = EvolutionConfig(population_size=50, tournament_size=5, fec_cache_size=64, hurdles=hurdles, seed=3)
+    search = RegularizedEvolution(SearchSpace(), TASKS[:4], config)
+    other = RegularizedEvolution(SearchSpace(), TASKS[4:8], config)
+    other.step(200)
+    copy = search.state_dict()
+    sizes = []
+    for count in (0, 7, 30, 13, 1, 49, 50, 51, 130):
+        search.step(count)
+        if count == 1:
+            search.immigrate(other.emigrants(3))
+        changes = search.changes()
+        sizes.append(len(changes.slots))
+        changes.apply(copy)
+        for name, array in search.state.items():
+            assert copy[name].dtype == array.dtype and np.array_equal(copy[name], array), (count, name)
+    assert sizes == [0, 7, 30, 13, 1 + 3, 49, 50, 50, 50]  # the slots written, not the whole population
+    # Changes accumulate until taken, and apply as well to any copy taken since they began.
+    older = search.state_dict()
+    search.step(20)
+    newer = search.state_dict()
+    search.step(20)
+    changes = search.changes()
+    for base in (older, newer):
+        changes.apply(base)
+        assert all(np.array_equal(base[name], array) for name, array in search.state.items())
+    assert changes.nbytes < sum(array.nbytes for array in search.state.values()) / 2
+    # A loaded state is the one changes apply to next.
+    search.load_state_dict(older)
+    assert len(search.changes().slots) == 0

@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from automl_zero.search.evolution import EvolutionConfig, RegularizedEvolution, _from_layout
+from automl_zero.search.evolution import EvolutionConfig, RegularizedEvolution, StateChanges, _from_layout
 from automl_zero.search.islands import (
+    SNAPSHOT_EVERY_S,
     IslandModel,
     IslandsConfig,
     IslandWorker,
@@ -264,6 +265,78 @@ def test_snapshots_follow_each_islands_search_time_and_the_log_keeps_only_what_a
     assert in_process._snapshot_individuals == [0, 0, 0]
 
 
+def assert_snapshots_are_the_islands_states(m: IslandModel) -> None:
+    """With nothing in flight, every island's snapshot is its state now, to the bit."""
+    assert m._base == [m._next_op] * m.num_islands and len(m._log) == 0
+    islands = hosted(m)
+    for k in range(m.num_islands):
+        snapshot = m._snapshot(k)
+        assert snapshot is not None and snapshot.keys() == islands[k].search.state.keys()
+        for name, array in islands[k].search.state.items():
+            assert snapshot[name].dtype == array.dtype and np.array_equal(snapshot[name], array), (k, name)
+
+
+def test_by_default_every_message_brings_the_islands_changes_and_snapshots_stay_exact(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert IslandsConfig().snapshot_every_s == SNAPSHOT_EVERY_S == 0
+    answers: list[tuple[int, str]] = []
+    take = IslandModel._take_snapshot
+
+    def record(self: IslandModel, key: Any, answer: Any) -> None:
+        answers.append((key.island, "changes" if isinstance(answer, StateChanges) else "whole"))
+        take(self, key, answer)
+
+    monkeypatch.setattr(IslandModel, "_take_snapshot", record)
+    reference = run(model(3), 16)
+    m = model(3, pool=Pool([None, None]), snapshot_every_s=SNAPSHOT_EVERY_S)
+    run_in_flight(m, 10, 4)
+    assert_snapshots_are_the_islands_states(m)
+    # The first snapshot of an island started afresh is its whole state; the others are its changes since.
+    assert [kind for k, kind in answers if k == 1][:2] == ["whole", "changes"]
+    assert {kind for _, kind in answers[3:]} == {"changes"}
+    assert len(answers) > 3 * 3
+    # After a checkpoint (and its reload), changes count from the states the checkpoint took.
+    saved = m.state
+    answers.clear()
+    run_in_flight(m, 6, 4)
+    assert answers and {kind for _, kind in answers} == {"changes"}
+    assert_snapshots_are_the_islands_states(m)
+    assert saved["island0/counters"][0] == 5000  # the checkpoint's arrays are not changed by later snapshots
+    assert_same(m.state, reference)
+
+
+def test_changes_of_a_few_slots_each_accumulate_into_exact_snapshots() -> None:
+    """Rounds of 7 individuals (P=50): each snapshot rewrites a few rows; the coordinator holds their rows back."""
+    reference = model(3)
+    for _ in range(40):
+        reference.step(7)
+    m = model(3, pool=Pool([None, None]), snapshot_every_s=0)
+    run_in_flight(m, 25, 2, per_island=7)
+    assert max(len(unapplied) for unapplied in m._unapplied) > 1
+    assert_snapshots_are_the_islands_states(m)
+    m._slots[1].handle.fate = m._slots[1].handle.messages + 2  # type: ignore[attr-defined]
+    run_in_flight(m, 15, 2, per_island=7)
+    assert m.lost_workers == 1
+    assert_same(m.state, reference.state)
+
+
+def test_islands_moved_to_new_workers_send_changes_from_the_state_they_were_given() -> None:
+    reference = run(model(3), 16)
+    pool = Pool([None], joining=2)
+    m = model(3, pool=pool, snapshot_every_s=0)
+    run_in_flight(m, 4, 3)
+    m.rebalance()  # islands 1 and 2 move, from their snapshots in memory (no checkpoint)
+    assert m.placement() == [[0], [1], [2]]
+    run_in_flight(m, 4, 3)
+    assert_snapshots_are_the_islands_states(m)
+    m._slots[1].handle.fate = m._slots[1].handle.messages + 2  # type: ignore[attr-defined]
+    in_flight = run_in_flight(m, 8, 3)
+    assert m.lost_workers == 1 and 0 < in_flight <= 3
+    assert 0 < m.repeated_individuals <= in_flight * 500  # from the snapshot its changes kept up to date
+    assert_same(m.state, reference)
+
+
 def test_workers_that_join_take_islands_over() -> None:
     reference = run(model(3), 8)
     pool = Pool([None], joining=2)
@@ -317,7 +390,7 @@ def test_local_processes_give_the_in_process_result_and_a_killed_one_costs_nothi
 def test_a_local_process_killed_mid_run_costs_only_the_rounds_in_flight() -> None:
     reference = run(model(3), 24)
     depth = 4
-    with model(3, workers=2, snapshot_every_s=0) as m:
+    with model(3, workers=2, snapshot_every_s=SNAPSHOT_EVERY_S) as m:  # the default: with every message
         pid = m._slots[1].handle.process.pid  # type: ignore[attr-defined]
         m.warm_up()
         run_in_flight(m, 10, depth)
@@ -377,4 +450,32 @@ def test_a_frozen_local_worker_is_lost_at_its_deadline() -> None:
         state = run(m, 4)
         assert m.lost_workers == 1 and m.placement() == [[0, 1, 2]]
         assert "no answer within 2 s" in m.messages[0]
+    assert_same(state, reference)
+
+
+@pytest.mark.slow
+def test_a_frozen_local_worker_does_not_block_the_coordinator_sending_it_states() -> None:
+    reference = run(model(3), 8)
+
+    class BlockedError(Exception):  # not an OSError: nothing on the way mistakes it for a dead worker
+        pass
+
+    def stuck(signum: int, frame: Any) -> None:
+        raise BlockedError("the coordinator blocked on a frozen worker")
+
+    previous = signal.signal(signal.SIGALRM, stuck)
+    signal.alarm(300)
+    try:
+        with model(3, workers=2, round_timeout_s=2) as m:
+            saved = run(m, 4)
+            assert sum(array.nbytes for name, array in saved.items() if name.startswith("island1/")) > 4_000_000
+            frozen = m._slots[1].handle.process.pid  # type: ignore[attr-defined]
+            os.kill(frozen, signal.SIGSTOP)  # alive, reading nothing: a state does not fit in the pipe
+            m.load_state_dict(saved)  # megabytes to each worker, whose pipes hold a fraction of them
+            state = run(m, 4)
+            assert m.lost_workers == 1 and m.placement() == [[0, 1, 2]]
+            assert "no answer within 2 s" in m.messages[0]
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
     assert_same(state, reference)

@@ -22,7 +22,15 @@ import numpy as np
 from numba import uint64
 
 from automl_zero.algorithm import Algorithm
-from automl_zero.fec import cache_insert, cache_lookup, errors_hash, new_cache, structure_hash
+from automl_zero.fec import (
+    cache_insert,
+    cache_lookup,
+    errors_hash,
+    new_cache,
+    new_touched,
+    structure_hash,
+    touched_positions,
+)
 from automl_zero.mutation import mutate_into, next_uniform, randint, random_component_into
 from automl_zero.search.space import SearchSpace
 from automl_zero.tasks.base import EvalType, Task
@@ -253,7 +261,7 @@ def _evaluate_child(
             n += 1
     ci = cand_i[:n]
     cf = cand_f[:n]
-    keys, values, prev, nxt, table, meta = cache
+    keys, values, prev, nxt, table, meta, touched = cache
     use_struct, use_fec, use_hurdles = flags[0] != 0, flags[1] != 0, flags[2] != 0
     key1 = uint64(0)
     max_cost = search[_B_SETTINGS][SET_MAX_COST]
@@ -275,7 +283,7 @@ def _evaluate_child(
                 counters[C_FULL_EVALS] += 1
                 return 0.0
         key1 = structure_hash(ci, cf, order, bounds) ^ _STRUCT_SALT
-        cached = cache_lookup(key1, keys, values, prev, nxt, table, meta)
+        cached = cache_lookup(key1, keys, values, prev, nxt, table, meta, touched)
         if cached >= 0.0:
             counters[C_STRUCT_HITS] += 1
             if use_fec:
@@ -286,11 +294,11 @@ def _evaluate_child(
         _run(fec, ci, cf, sizes, max_abs_error, evaluate)
         counters[C_TRAIN_STEPS] += fec[_B_SETTINGS][SET_STEPS]
         key2 = errors_hash(fec[_B_ERRORS])
-        cached = cache_lookup(key2, keys, values, prev, nxt, table, meta)
+        cached = cache_lookup(key2, keys, values, prev, nxt, table, meta, touched)
         if cached >= 0.0:
             counters[C_FEC_HITS] += 1
             if use_struct:
-                cache_insert(key1, cached, keys, values, prev, nxt, table, meta)
+                cache_insert(key1, cached, keys, values, prev, nxt, table, meta, touched)
             return cached
     fitness = 0.0
     passed = True
@@ -314,9 +322,9 @@ def _evaluate_child(
     if not passed:
         return fitness  # a first-stage fitness is not the algorithm's fitness: never cached
     if use_fec:
-        cache_insert(key2, fitness, keys, values, prev, nxt, table, meta)
+        cache_insert(key2, fitness, keys, values, prev, nxt, table, meta, touched)
     if use_struct:
-        cache_insert(key1, fitness, keys, values, prev, nxt, table, meta)
+        cache_insert(key1, fitness, keys, values, prev, nxt, table, meta, touched)
     return fitness
 
 
@@ -577,6 +585,10 @@ class RegularizedEvolution:
         self._evaluation: FirstClass | None = None
         self._migration_executor: CompiledExecutor | None = None
         self.state = self._new_state()
+        # What changed since the last changes() (not part of the state): population slots written, and the FEC
+        # cache's entries and table slots (marked by the compiled cache functions).
+        self._written = np.zeros(config.population_size, dtype=bool)
+        self._touched = new_touched(config.fec_cache_size)
 
     def _new_state(self) -> dict[str, np.ndarray]:
         p, k = self.config.population_size, self.space.capacity
@@ -608,11 +620,27 @@ class RegularizedEvolution:
             s["cache_next"],
             s["cache_table"],
             s["cache_meta"],
+            self._touched,
         )
+
+    def _mark_written(self, first: int, count: int) -> None:
+        """Mark ``count`` population slots as written, the ring buffer's from slot ``first`` on."""
+        p = self.config.population_size
+        if count >= p:
+            self._written[:] = True
+        elif first + count <= p:
+            self._written[first : first + count] = True
+        else:
+            self._written[first:] = True
+            self._written[: first + count - p] = True
 
     def step(self, cycles: int) -> None:
         """Run ``cycles`` more individuals (the initial population counts)."""
         s = self.state
+        if cycles > 0:  # the slots it writes: the next empty ones while the population fills, then the oldest
+            filling = max(0, min(self.config.population_size - self.individuals, cycles))
+            self._mark_written(min(self.individuals, self.config.population_size - 1), filling)
+            self._mark_written(int(s["counters"][C_HEAD]), cycles - filling)
         with slp_vectorization():
             _cycles(
                 int(cycles),
@@ -735,6 +763,44 @@ class RegularizedEvolution:
         """A copy of the whole state, as arrays."""
         return {name: array.copy() for name, array in self.state.items()}
 
+    def changes(self) -> StateChanges:
+        """What changed in the state since the last call (or :meth:`clear_changes`, :meth:`load_state_dict`).
+
+        :meth:`StateChanges.apply` brings a copy of the state as it was then
+        (or at any time since) up to date, exactly: the population slots
+        written and the FEC cache's entries and table slots touched since
+        then, and the small arrays whole. For the demo's search that is
+        about 0.3 MB after 1,000 individuals, against 7 MB for the state.
+        """
+        s = self.state
+        slots = np.flatnonzero(self._written).astype(np.int32)
+        self._written[slots] = False
+        entries, table_slots = touched_positions(self._touched, self.config.fec_cache_size)
+        row = s["pop_f"][0].size
+        at, floats = np.zeros(len(slots) * row, dtype=np.int32), np.zeros(len(slots) * row)
+        ints = np.zeros((len(slots), *s["pop_i"].shape[1:]), dtype=np.int8)
+        count = _pack_rows(s["pop_i"], s["pop_f"], slots, ints, at, floats)
+        if count < 0:  # integers beyond 8 bits
+            ints = ints.astype(np.int64)
+            count = _pack_rows(s["pop_i"], s["pop_f"], slots, ints, at, floats)
+        return StateChanges(
+            whole={name: s[name].copy() for name in s if name not in _DELTA_ARRAYS},
+            slots=slots,
+            ints=ints,
+            rows={name: _narrow(s[name][slots]) for name in _ROWS},
+            floats_at=at[:count].copy(),
+            floats=floats[:count].copy(),
+            entries=_narrow(entries),
+            cache={name: s[name][entries] for name in _CACHE_ENTRIES},
+            table_slots=_narrow(table_slots),
+            table=_narrow(s["cache_table"][table_slots]),
+        )
+
+    def clear_changes(self) -> None:
+        """Count changes from now on (:meth:`changes`): the state as it is now is the one they apply to."""
+        self._written[:] = False
+        self._touched[:] = 0
+
     def load_state_dict(self, state: dict[str, np.ndarray]) -> None:
         """Restore a state from :meth:`state_dict` (same space and config)."""
         missing = set(self.state) - set(state)
@@ -747,6 +813,7 @@ class RegularizedEvolution:
                     f"state {name!r} has shape {loaded.shape} {loaded.dtype}; expected {array.shape} {array.dtype}"
                 )
             self.state[name] = np.ascontiguousarray(loaded).copy()
+        self.clear_changes()
         self._cover(self.state["pop_i"])
         self._cover(self.state["best_i"])
 
@@ -802,6 +869,7 @@ class RegularizedEvolution:
             s["pop_i"][slot], s["pop_f"][slot], s["pop_sizes"][slot] = ints, floats, sizes
             s["pop_fit"][slot] = fitness
             s["pop_birth"][slot] = self.individuals  # born now: the newest, the last to die
+            self._written[slot] = True
             counters[C_HEAD] = (slot + 1) % population
 
     def save(self, path: str | Path) -> None:
@@ -812,6 +880,129 @@ class RegularizedEvolution:
         """Read a state written by :meth:`save`."""
         with np.load(path) as data:
             self.load_state_dict({name: data[name] for name in data.files})
+
+
+#: Arrays of the state that :class:`StateChanges` holds in part: population rows, cache entries and table slots.
+_ROWS = ("pop_sizes", "pop_fit", "pop_birth")  # and pop_i, pop_f (packed)
+_CACHE_ENTRIES = ("cache_keys", "cache_values", "cache_prev", "cache_next")
+_DELTA_ARRAYS = frozenset({*_ROWS, "pop_i", "pop_f", *_CACHE_ENTRIES, "cache_table"})
+
+
+@kernel()
+def _pack_rows(
+    pop_i: np.ndarray, pop_f: np.ndarray, slots: np.ndarray, ints: np.ndarray, at: np.ndarray, floats: np.ndarray
+) -> int:
+    """Population rows ``slots``: ``pop_i``'s into ``ints``, ``pop_f``'s nonzero ones into ``floats``.
+
+    ``at`` gets their positions in the rows flattened. Returns how many
+    floats, or -1 when ``ints`` is int8 and an integer does not fit. A float
+    is zero when its bits are: -0.0 is kept.
+    """
+    k = pop_i.shape[2]
+    narrow = ints.itemsize == 1
+    n = 0
+    for r in range(slots.shape[0]):
+        s = slots[r]
+        for c in range(3):
+            for i in range(k):
+                for j in range(4):
+                    v = pop_i[s, c, i, j]
+                    if narrow and (v < -128 or v > 127):
+                        return -1
+                    ints[r, c, i, j] = v
+        position = r * 3 * k * 3
+        for c in range(3):
+            for i in range(k):
+                for j in range(3):
+                    x = pop_f[s, c, i, j]
+                    if x != 0.0 or math.copysign(1.0, x) < 0.0:
+                        at[n] = position
+                        floats[n] = x
+                        n += 1
+                    position += 1
+    return n
+
+
+@kernel()
+def _unpack_rows(
+    pop_i: np.ndarray, pop_f: np.ndarray, slots: np.ndarray, ints: np.ndarray, at: np.ndarray, floats: np.ndarray
+) -> None:
+    """The inverse of :func:`_pack_rows`: write the rows back into ``pop_i`` and ``pop_f``."""
+    k = pop_i.shape[2]
+    for r in range(slots.shape[0]):
+        s = slots[r]
+        for c in range(3):
+            for i in range(k):
+                for j in range(4):
+                    pop_i[s, c, i, j] = ints[r, c, i, j]
+                for j in range(3):
+                    pop_f[s, c, i, j] = 0.0
+    row = 3 * k * 3
+    for n in range(at.shape[0]):
+        r, rest = at[n] // row, at[n] % row
+        pop_f[slots[r], rest // (3 * k), (rest // 3) % k, rest % 3] = floats[n]
+
+
+def _narrow(values: np.ndarray) -> np.ndarray:
+    """Integers in the smallest of int8, int16, int32 that holds them all (exactly); others as they are."""
+    if values.dtype.kind not in "iu" or not values.size:
+        return values
+    low, high = int(values.min()), int(values.max())
+    for kind in (np.int8, np.int16, np.int32):
+        info = np.iinfo(kind)
+        if info.min <= low and high <= info.max:
+            return values.astype(kind)
+    return values
+
+
+@dataclass(frozen=True)
+class StateChanges:
+    """What changed in a search's state over a stretch of its search (:meth:`RegularizedEvolution.changes`).
+
+    The population rows written (``slots``: their numbers; ``ints``: their
+    ``pop_i``, in 8 bits when that holds them; ``rows``: their other arrays,
+    integers narrowed; ``floats``: their ``pop_f`` values that are not 0.0,
+    at ``floats_at`` in those rows flattened), the FEC cache's ``entries``
+    and ``table_slots`` touched, and every other array ``whole``. Compact,
+    so that it is cheap to send after every round.
+    """
+
+    whole: dict[str, np.ndarray]
+    slots: np.ndarray
+    ints: np.ndarray
+    rows: dict[str, np.ndarray]
+    floats_at: np.ndarray
+    floats: np.ndarray
+    entries: np.ndarray
+    cache: dict[str, np.ndarray]
+    table_slots: np.ndarray
+    table: np.ndarray
+
+    def apply(self, state: dict[str, np.ndarray]) -> None:
+        """Bring ``state`` (writable arrays; as it was when the changes began, or later) up to date, in place."""
+        self.apply_rest(state)
+        self.apply_rows(state)
+
+    def apply_rows(self, state: dict[str, np.ndarray]) -> None:
+        """The population rows' part of :meth:`apply` (changes of other times may be applied between the two)."""
+        for name, rows in self.rows.items():
+            state[name][self.slots] = rows
+        _unpack_rows(state["pop_i"], state["pop_f"], self.slots, self.ints, self.floats_at, self.floats)
+
+    def apply_rest(self, state: dict[str, np.ndarray]) -> None:
+        """Everything of :meth:`apply` but the population rows: the FEC cache's and the whole arrays."""
+        for name, array in self.whole.items():
+            state[name][...] = array
+        for name, values in self.cache.items():
+            state[name][self.entries] = values
+        state["cache_table"][self.table_slots] = self.table
+
+    @property
+    def nbytes(self) -> int:
+        """The bytes of its arrays."""
+        arrays = [*self.whole.values(), *self.rows.values(), *self.cache.values()]
+        arrays += [self.slots, self.ints, self.floats_at, self.floats, self.entries, self.table_slots, self.table]
+        return sum(array.nbytes for array in arrays)
 
 
 def _to_layout(encoded: EncodedAlgorithm, capacity: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -21,17 +21,20 @@ seed).
 Losing a worker: an island is a function of its state at its last snapshot
 and of the calls made to it since, which the coordinator keeps. Snapshots
 come with every checkpoint (every island's, in :attr:`IslandModel.state`) and,
-in between, piggybacked on the rounds: once an island has searched for
-``snapshot_every_s`` seconds since its last one, the coordinator queues a
-request for its state right after its next round, in the same message, and
-keeps the answer in memory (one state per island). A worker that dies, or
-misses its deadline, is dropped; its islands are rebuilt on the remaining
-workers from their snapshots and the calls since are repeated, so the run goes
-on to exactly the result it would have had. What the loss costs is the time to
-redo the lost islands' work since their snapshots: at most about
-``snapshot_every_s`` seconds of each one's search plus its rounds in flight
-(with ``snapshot_every_s=0``, only the rounds in flight; with None, snapshots
-come only with checkpoints and a loss repeats everything since the last one).
+in between, piggybacked on the rounds: every message to a worker that changes
+an island asks, after its last call, for the island's changes since its
+previous snapshot (the population slots written, the FEC cache's entries
+touched, the small arrays: ~0.3 MB for the demo, against 7 MB for its state),
+and the coordinator applies them to the state it keeps of the island (one per
+island). Answers come back a message at a time, so that is the latest state
+the coordinator could have. A worker that dies, or misses its deadline, is
+dropped; its islands are rebuilt on the remaining workers from their snapshots
+and the calls since are repeated, so the run goes on to exactly the result it
+would have had. What the loss costs is the time to redo the lost islands'
+work since their snapshots: only their rounds in flight (with
+``snapshot_every_s`` > 0, snapshots come once an island has searched that
+many seconds since its last, and a loss may also repeat that much; with None,
+only with checkpoints, and a loss repeats everything since the last one).
 Islands hosted in the coordinator's own process are never lost, and never
 snapshotted between checkpoints.
 """
@@ -43,11 +46,12 @@ import dataclasses
 import multiprocessing
 import os
 import queue
+import select
 import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -55,7 +59,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from automl_zero.algorithm import Algorithm
-from automl_zero.search.evolution import EvolutionConfig, RegularizedEvolution, _from_layout
+from automl_zero.search.evolution import EvolutionConfig, RegularizedEvolution, StateChanges, _from_layout
 from automl_zero.search.space import SearchSpace
 from automl_zero.tasks.base import Task
 from automl_zero.vm.encode import decode
@@ -68,8 +72,10 @@ START_TIMEOUT_S = 600.0
 MIN_ROUND_TIMEOUT_S = 30.0
 #: Rounds held back and sent to a busy worker in one message (fewer, larger messages; a Ray call costs ~1 ms).
 BATCH = 4
-#: The default ``snapshot_every_s``: an island's state (~7 MB for the demo) costs its worker ~5 ms to copy and send.
-SNAPSHOT_EVERY_S = 2.0
+#: The default ``snapshot_every_s``: with every message (its changes cost ~1 ms per island, the demo's rounds 10 ms).
+SNAPSHOT_EVERY_S = 0.0
+#: Changes of an island whose population rows the coordinator holds back, at most (see IslandModel._unapplied).
+_UNAPPLIED = 8
 #: Calls that change an island's state: repeated, after its snapshot, when the island moves to another worker.
 _MUTATING = frozenset({"step", "immigrate", "load"})
 
@@ -103,10 +109,9 @@ class IslandsConfig:
     snapshot_every_s : float or None
         Seconds of an island's own search between snapshots of its state taken
         along with its rounds, which bound the work a lost worker costs (its
-        islands repeat what they did since their snapshots). 0: after every
-        round (a loss costs only the rounds in flight, but with short rounds
-        the snapshots cost more than the search); None: only at checkpoints.
-        Default :data:`SNAPSHOT_EVERY_S`.
+        islands repeat what they did since their snapshots). 0 (the default,
+        :data:`SNAPSHOT_EVERY_S`): with every message to its worker, so that a
+        loss repeats only the rounds in flight; None: only at checkpoints.
 
     """
 
@@ -228,11 +233,19 @@ class IslandWorker:
         return s["best_i"].copy(), s["best_f"].copy(), s["best_sizes"].copy()
 
     def state(self) -> dict[str, np.ndarray]:
-        """The island's whole state."""
+        """The island's whole state (:meth:`snapshot`'s changes count from it)."""
+        self.search.clear_changes()
         return self.search.state_dict()
 
+    def snapshot(self, whole: bool) -> dict[str, np.ndarray] | StateChanges:
+        """The island's state: ``whole``, or its changes since the last :meth:`state`, :meth:`snapshot` or :meth:`load`.
+
+        The coordinator holds that earlier state (or a later one): the changes bring it up to date.
+        """
+        return self.state() if whole else self.search.changes()
+
     def load(self, state: Mapping[str, np.ndarray]) -> None:
-        """Restore a state from :meth:`state`."""
+        """Restore a state from :meth:`state` (:meth:`snapshot`'s changes count from it)."""
         self.search.load_state_dict(dict(state))
         # The coordinator's best is at least this island's at the time of the state.
         self._reported_best = self.search.best_fitness
@@ -388,7 +401,7 @@ def _serve(connection: Any) -> None:
         except Exception as error:
             answer = (False, error)
         with lock:
-            later = queued > 0 or any(method == "state" for _, method, _ in calls)
+            later = queued > 0 or any(method in ("state", "snapshot") for _, method, _ in calls)
             if later:
                 queued += 1
                 answers.put(answer)
@@ -397,7 +410,14 @@ def _serve(connection: Any) -> None:
 
 
 class _Process:
-    """A worker in a local process, spoken to through a pipe."""
+    """A worker in a local process, spoken to through a pipe.
+
+    Messages that build or load islands (megabytes: their states) are written
+    by a thread, as are the messages after them until they are through, so
+    that a worker that is alive but reads nothing (frozen) cannot block the
+    coordinator; it is lost at its deadline instead. The others, small, are
+    written at once.
+    """
 
     def __init__(self, index: int) -> None:
         # Spawn, not fork: the parent holds Numba's and BLAS's threads, which fork does not copy safely.
@@ -407,16 +427,39 @@ class _Process:
         self.process.start()
         child.close()
         self.name = f"local worker {index}"
+        self._outgoing: queue.SimpleQueue[list[Call] | None] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._queued = 0  # messages handed to the writer and not written yet
 
     def _died(self) -> WorkerLost:
         self.process.join(timeout=1)
         return WorkerLost(f"its process died (exit code {self.process.exitcode})")
 
     def send(self, calls: list[Call]) -> None:
+        with self._lock:
+            later = self._queued > 0 or any(method in ("add", "load") for _, method, _ in calls)
+            if later:
+                self._queued += 1
+        if later:
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write, daemon=True, name=f"{self.name} messages")
+                self._writer.start()
+            self._outgoing.put(calls)
+            return
         try:
             self.connection.send(calls)
         except OSError as error:  # a broken pipe: the process is gone
             raise self._died() from error
+
+    def _write(self) -> None:
+        while (calls := self._outgoing.get()) is not None:
+            try:
+                self.connection.send(calls)
+            except (OSError, ValueError):  # the process is gone (or closed): reading its answer says so
+                return
+            with self._lock:
+                self._queued -= 1
 
     def receive(self, timeout: float) -> list[Any]:
         try:
@@ -430,14 +473,21 @@ class _Process:
         return value
 
     def close(self) -> None:
-        if self.process.is_alive():
-            with contextlib.suppress(OSError):
-                self.connection.send(None)
+        with self._lock:
+            writing = self._queued > 0
+        if self.process.is_alive() and not writing:
+            # Only if the pipe has room: a frozen worker whose pipe is full would block the coordinator.
+            if select.select([], [self.connection.fileno()], [], 0)[1]:
+                with contextlib.suppress(OSError):
+                    self.connection.send(None)
             # A busy (or frozen) worker reads the request to stop only after its rounds: do not wait for them.
             self.process.join(timeout=0.5)
         if self.process.is_alive():
             self.process.kill()
             self.process.join(timeout=5)
+        if self._writer is not None:
+            self._outgoing.put(None)
+            self._writer.join(timeout=5)  # its write fails once the process is gone
         self.connection.close()
 
 
@@ -472,11 +522,16 @@ class LocalPool:
 
 @dataclass(frozen=True)
 class _SnapshotKey:
-    """What a snapshot request answers: ``island``'s state before op ``base``, at ``individuals`` per island."""
+    """What a snapshot request answers: ``island``'s state before op ``base``, at ``individuals`` per island.
+
+    The answer is the whole state when ``since`` is None, otherwise its changes since its state before op
+    ``since`` (which the coordinator holds, or a later one).
+    """
 
     island: int
     base: int
     individuals: int
+    since: int | None
 
 
 #: What a call's result is for: ``(op, island)`` for an op's call (op None: building or dropping an island), or
@@ -497,6 +552,9 @@ class _Slot:
     sent: deque[tuple[list[_Key], bool]] = field(default_factory=deque)
     clock: float = 0.0  # since when the oldest message sent is the worker's to answer
     slowest: float = 0.0  # the longest it took over a message that built no island
+    # For each island it hosts: the op before which its state is the one its changes count from (the coordinator
+    # has it, or a later one), or None when the coordinator has no such state (the island started afresh there).
+    known: dict[int, int | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -505,6 +563,7 @@ class _Op:
 
     method: str
     args: list[tuple[Any, ...]]
+    individuals: int = 0  # per island, once it is done (and every op before it)
     results: dict[int, Any] = field(default_factory=dict)
     done: bool = False
 
@@ -562,6 +621,11 @@ class IslandModel:
         # Island k's snapshot holds its state before op _base[k], at _snapshot_individuals[k] individuals. None: the
         # start; a path: the checkpoint file that holds it.
         self._snapshots: list[Mapping[str, np.ndarray] | Path | None] = [None] * self.num_islands
+        # Whether a snapshot's arrays are the coordinator's own to bring up to date in place (not shared, writable).
+        self._owned = [False] * self.num_islands
+        # Changes taken in whose population rows are not applied yet, oldest first: the rows of one that wrote every
+        # slot make those of the earlier ones moot, so they are applied only when the snapshot is read.
+        self._unapplied: list[list[StateChanges]] = [[] for _ in range(self.num_islands)]
         self._base = [0] * self.num_islands
         self._snapshot_individuals = [0] * self.num_islands
         self._checkpoint_op = 0  # the op count at the last state taken or loaded (every island's snapshot)
@@ -630,6 +694,7 @@ class IslandModel:
         self._send(slot, calls, keys)
 
     def _send(self, slot: _Slot, calls: list[Call], keys: list[_Key]) -> None:
+        self._ask_for_snapshots(slot, calls, keys)
         if not slot.sent:
             slot.clock = time.monotonic()
         slot.sent.append((keys, any(method == "add" for _, method, _ in calls)))
@@ -689,45 +754,106 @@ class IslandModel:
                 keys.append((op, island))
                 if entry.method == "step":
                     repeated += entry.args[island][0]
+        slot.known[island] = self._base[island] if self._snapshots[island] is not None else None
         self._send(slot, calls, keys)
         self.repeated_individuals += repeated
         return repeated
 
     def _snapshot(self, island: int) -> Mapping[str, np.ndarray] | None:
         snapshot = self._snapshots[island]
+        if self._unapplied[island]:
+            assert isinstance(snapshot, dict)
+            for changes in self._unapplied[island]:
+                changes.apply_rows(snapshot)
+            self._unapplied[island] = []
         if isinstance(snapshot, Path):
             prefix = f"island{island}/"
             with np.load(snapshot, allow_pickle=False) as data:
                 return {name[len(prefix) :]: data[name] for name in data.files if name.startswith(prefix)}
         return snapshot
 
-    def _due_snapshots(self) -> set[int]:
-        """The islands to snapshot after the round being submitted: those that searched ``snapshot_every_s`` since.
+    def _ask_for_snapshots(self, slot: _Slot, calls: list[Call], keys: list[_Key]) -> None:
+        """Ask for the state of each island that a message changes, after its last call, when one is due.
 
-        Their time is as of their last completed round (a round in flight's is not known yet).
+        Answers come after a whole message, so a snapshot after its last call
+        is the latest the coordinator can get: with ``snapshot_every_s=0``, a
+        loss repeats only the rounds in flight. Each answer is the island's
+        changes since the worker's last one (the whole state the first time).
         """
         every = self.islands.snapshot_every_s
-        due: set[int] = set()
-        if every is None:
-            return due
-        for k in range(self.num_islands):
-            if getattr(self._owner[k].handle, "in_process", False):
+        if every is None or getattr(slot.handle, "in_process", False):
+            return
+        last: dict[int, int] = {}  # island: its last op in the message, when the message changes its state
+        for (island, method, _), key in zip(calls, keys, strict=True):
+            if isinstance(key, _SnapshotKey) or key[0] is None:
+                last.pop(island, None)  # built or dropped here: its state is known
+            elif method in ("step", "immigrate"):
+                last[island] = key[0]
+            elif method in ("state", "load"):  # the coordinator takes or gives the whole state
+                last.pop(island, None)
+            elif island in last:
+                last[island] = key[0]
+        for island, op in last.items():
+            if not self._snapshot_due(island, every):
                 continue
-            busy = float(self._stats[k].get("busy_seconds", 0.0))
-            self._snapshot_mark[k] = min(self._snapshot_mark[k], busy)  # an island rebuilt elsewhere starts at 0
-            if busy - self._snapshot_mark[k] >= every:
-                due.add(k)
-                self._snapshot_mark[k] = busy
-        return due
+            since = slot.known.get(island)
+            calls.append((island, "snapshot", (since is None,)))
+            keys.append(_SnapshotKey(island, op + 1, self._log[op].individuals, since))
+            slot.known[island] = op + 1
 
-    def _take_snapshot(self, key: _SnapshotKey, state: Mapping[str, np.ndarray]) -> None:
+    def _snapshot_due(self, island: int, every: float) -> bool:
+        """Whether ``island`` has searched ``every`` seconds since its last snapshot (0: always).
+
+        Its time is as of its last completed round (a round in flight's is not known yet).
+        """
+        if every == 0:
+            return True
+        busy = float(self._stats[island].get("busy_seconds", 0.0))
+        self._snapshot_mark[island] = min(self._snapshot_mark[island], busy)  # rebuilt elsewhere: it starts at 0
+        if busy - self._snapshot_mark[island] < every:
+            return False
+        self._snapshot_mark[island] = busy
+        return True
+
+    def _take_snapshot(self, key: _SnapshotKey, answer: Mapping[str, np.ndarray] | StateChanges) -> None:
         """Keep an island's snapshot (unless a later one is held) and forget the calls no island needs any more."""
         island = key.island
         if key.base <= self._base[island]:
             return
-        self._snapshots[island] = state
+        if isinstance(answer, StateChanges):
+            if key.since is None or key.since > self._base[island]:
+                raise RuntimeError(f"island {island}: changes since op {key.since}, but its snapshot is older")
+            snapshot = self._own_snapshot(island)
+            answer.apply_rest(snapshot)
+            unapplied = self._unapplied[island]
+            if len(answer.slots) == len(snapshot["pop_fit"]):
+                unapplied.clear()  # every row rewritten
+            unapplied.append(answer)
+            if len(unapplied) > _UNAPPLIED:
+                self._snapshot(island)
+        else:
+            self._snapshots[island] = answer
+            self._owned[island] = all(array.flags.writeable for array in answer.values())
+            self._unapplied[island] = []
         self._base[island], self._snapshot_individuals[island] = key.base, key.individuals
         self._forget()
+
+    def _own_snapshot(self, island: int) -> dict[str, np.ndarray]:
+        """An island's snapshot as arrays of the coordinator's own, to bring up to date in place.
+
+        (Its population rows may lag: see :attr:`_unapplied`; :meth:`_snapshot` applies them.)
+        """
+        snapshot = self._snapshots[island]
+        if self._owned[island]:
+            assert isinstance(snapshot, dict)
+            return snapshot
+        shared = self._snapshot(island)  # only the coordinator's own snapshots have changes unapplied
+        if shared is None:
+            raise RuntimeError(f"island {island} has no snapshot to bring up to date")
+        fresh = isinstance(snapshot, Path)  # just read from the file
+        owned = {name: array if fresh else np.array(array) for name, array in shared.items()}
+        self._snapshots[island], self._owned[island] = owned, True
+        return owned
 
     def _forget(self) -> None:
         """Drop the completed calls that every island's snapshot already includes: no move repeats them."""
@@ -770,23 +896,15 @@ class IslandModel:
 
     # -- calls to every island, in parallel ---------------------------------------------------------
 
-    def _broadcast(
-        self,
-        method: str,
-        args: Sequence[tuple[Any, ...]] | None = None,
-        force: bool = True,
-        snapshot: Collection[int] = (),
-        individuals: int = 0,
-    ) -> int:
-        """Send ``method`` to every island (held back for a batch unless ``force``); return its op number.
-
-        The islands in ``snapshot`` are asked for their state right after, in the same message (their
-        snapshots, at ``individuals`` per island).
-        """
+    def _broadcast(self, method: str, args: Sequence[tuple[Any, ...]] | None = None, force: bool = True) -> int:
+        """Send ``method`` to every island (held back for a batch unless ``force``); return its op number."""
         op = self._next_op
         self._next_op += 1
         per_island = list(args) if args is not None else [()] * self.num_islands
-        self._log[op] = _Op(method, per_island)
+        individuals = int(self._state["per_island"][0]) + self._submitted_steps()
+        if method == "step":
+            individuals += per_island[0][0]
+        self._log[op] = _Op(method, per_island, individuals)
         # The islands each worker hosts now: an island moved by a loss below repeats this op where it lands.
         for slot, islands in [(slot, list(slot.islands)) for slot in self._slots]:
             if slot not in self._slots:  # lost while this op was being sent
@@ -794,9 +912,6 @@ class IslandModel:
             for island in islands:
                 slot.outbox.append((island, method, per_island[island]))
                 slot.outbox_keys.append((op, island))
-                if island in snapshot:
-                    slot.outbox.append((island, "state", ()))
-                    slot.outbox_keys.append(_SnapshotKey(island, op + 1, individuals))
             self._flush(slot, force)
         return op
 
@@ -806,7 +921,9 @@ class IslandModel:
         while len(entry.results) < self.num_islands:
             island = next(k for k in range(self.num_islands) if k not in entry.results)
             slot = self._owner[island]
-            self._flush(slot)
+            # Send the calls held back if this one is among them; otherwise only if the worker runs low on work
+            # (fewer, larger messages: each ends with its islands' snapshots).
+            self._flush(slot, not slot.sent or (op, island) in slot.outbox_keys)
             if not slot.sent:
                 raise RuntimeError(f"island {island} has no call in flight for op {op}")
             self._receive(slot)
@@ -847,8 +964,7 @@ class IslandModel:
             if submitted // interval > self._state["migration_mark"][0]:
                 self._migrate()
                 self._state["migration_mark"][0] = submitted // interval
-        after = int(self._state["per_island"][0]) + self._submitted_steps() + per_island
-        op = self._broadcast("step", [(per_island,)] * self.num_islands, False, self._due_snapshots(), after)
+        op = self._broadcast("step", [(per_island,)] * self.num_islands, False)
         self._calls.append(("step", per_island, op))
 
     def _submitted_steps(self) -> int:
@@ -948,6 +1064,7 @@ class IslandModel:
             while len(slot.islands) > want[id(slot)]:
                 island = max(slot.islands)
                 slot.islands.remove(island)
+                slot.known.pop(island, None)
                 slot.outbox.append((island, "drop", ()))
                 slot.outbox_keys.append((None, island))
                 self._flush(slot)
@@ -968,10 +1085,9 @@ class IslandModel:
         then: a moved island reads its own from the file, until a later
         snapshot of it (``snapshot_every_s``) replaces it.
         """
-        self._snapshots = [
-            Path(path) if self._base[k] == self._checkpoint_op else snapshot
-            for k, snapshot in enumerate(self._snapshots)
-        ]
+        for k in range(self.num_islands):
+            if self._base[k] == self._checkpoint_op:
+                self._snapshots[k], self._owned[k], self._unapplied[k] = Path(path), False, []
 
     # -- what the experiment reads ------------------------------------------------------------------
 
@@ -1054,7 +1170,11 @@ class IslandModel:
     def _snapshots_taken(self, islands: Sequence[Mapping[str, np.ndarray]]) -> None:
         """Every island's state, with nothing in flight: they are the snapshots, and no call needs repeating."""
         self._snapshots = list(islands)
+        self._owned = [False] * self.num_islands  # the caller's too
+        self._unapplied = [[] for _ in range(self.num_islands)]
         self._base = [self._next_op] * self.num_islands
+        for slot in self._slots:  # their islands' changes count from these states
+            slot.known = dict.fromkeys(slot.islands, self._next_op)
         self._snapshot_individuals = [int(self._state["per_island"][0])] * self.num_islands
         self._checkpoint_op = self._next_op
         self._log.clear()

@@ -180,14 +180,6 @@ class RandomSearch:
         """Evaluate ``n`` more random algorithms; return how many beat ``threshold``."""
         e = self._evolution
         s = e.state
-        cache = (
-            s["cache_keys"],
-            s["cache_values"],
-            s["cache_prev"],
-            s["cache_next"],
-            s["cache_table"],
-            s["cache_meta"],
-        )
         with slp_vectorization():
             return int(
                 _random_trials(
@@ -203,7 +195,7 @@ class RandomSearch:
                     s["counters"],
                     s["hurdle"],
                     s["window"],
-                    cache,
+                    e._cache(),
                     e._space[0],
                     e._space[1],
                     e._params_i[2:5],
