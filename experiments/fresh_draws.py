@@ -12,10 +12,12 @@ It runs regularized evolution (one island, one process) on a config's T_search a
 At a switch, the FEC cache is emptied and the population keeps its fitnesses until they age out.
 At the end, the distinct algorithms among the final population's ``--top`` fittest are scored on
 T_select, and the best of them on T_final. ``--every 0`` runs the fixed T_search with the same
-selection: the other arm of the ablation.
+selection: the other arm of the ablation. ``--keep-fixed K`` is the variant that keeps T_search
+and adds K freshly drawn tasks to it, redrawn every N individuals: constants tuned to the fixed
+tasks lose their edge on the fresh ones, while an exact learner keeps its fitness on both.
 
-Usage: python experiments/fresh_draws.py [CONFIG] --seed 1 --individuals 8000000 --every 200000
-           [--top 20] [--json OUT.json]
+Usage: python experiments/fresh_draws.py [CONFIG] --seed 1 --individuals 8000000 --every 100000
+           [--keep-fixed K] [--top 20] [--json OUT.json]
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from automl_zero.baselines import baseline
 from automl_zero.config import load_config
 from automl_zero.experiment import config_task_sets, executor_for
 from automl_zero.search.evolution import RegularizedEvolution
+from automl_zero.tasks.base import Task
 from automl_zero.tasks.sets import build_task_sets
 
 #: Seeds of the draws: far from any config seed, so a draw never repeats T_search's own stream.
@@ -43,6 +46,9 @@ def main() -> None:
     parser.add_argument("--individuals", type=int, default=8_000_000)
     parser.add_argument("--every", type=int, default=0, help="individuals per draw of T_search; 0: never redraw")
     parser.add_argument("--top", type=int, default=20, help="candidates from the final population")
+    parser.add_argument(
+        "--keep-fixed", type=int, default=0, metavar="K", help="keep T_search and add K fresh tasks (0: replace it)"
+    )
     parser.add_argument("--json", type=Path, help="write the result here")
     args = parser.parse_args()
 
@@ -52,7 +58,16 @@ def main() -> None:
         raise SystemExit("fresh draws are for synthetic task families only")
     sets = config_task_sets(config)
     space, evolution = config.search_space, config.evolution
-    search = RegularizedEvolution(space, sets.search, evolution)
+
+    def draw(k: int) -> list[Task]:
+        """T_search of draw k: fresh tasks, or (--keep-fixed) the config's with K fresh ones added."""
+        seed = args.seed + k * DRAW_SEED_STRIDE
+        if not args.keep_fixed:
+            return build_task_sets(config.tasks.search, seed=seed).search
+        spec = dataclasses.replace(config.tasks.search, num_tasks=args.keep_fixed)
+        return list(sets.search) + build_task_sets(spec, seed=seed).search
+
+    search = RegularizedEvolution(space, draw(1) if args.keep_fixed and args.every else sets.search, evolution)
     start = time.perf_counter()
     draws = 0
     while search.individuals < args.individuals:
@@ -60,9 +75,7 @@ def main() -> None:
         search.step(min(chunk - search.individuals % chunk, args.individuals - search.individuals))
         if args.every and search.individuals < args.individuals:
             draws += 1
-            seed = args.seed + draws * DRAW_SEED_STRIDE
-            tasks = build_task_sets(config.tasks.search, seed=seed).search
-            fresh = RegularizedEvolution(space, tasks, evolution)
+            fresh = RegularizedEvolution(space, draw(draws + 1 if args.keep_fixed else draws), evolution)
             state = search.state_dict()
             state.update({name: array for name, array in fresh.state.items() if name.startswith("cache_")})
             fresh.load_state_dict(state)
@@ -85,6 +98,7 @@ def main() -> None:
         "config": args.config,
         "seed": args.seed,
         "every": args.every,
+        "keep_fixed": args.keep_fixed,
         "draws": draws,
         "individuals": search.individuals,
         "seconds": seconds,
