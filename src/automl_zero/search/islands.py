@@ -367,46 +367,81 @@ class _InProcess:
         self.host.islands.clear()
 
 
+class _Sender:
+    """Writes one end of a pipe in order, the large messages from a thread of its own.
+
+    A large message (island states: megabytes) is handed to the thread, and so
+    is every message after it until it is through, so that they keep their
+    order; the others are written at once, as they are small. The caller goes
+    on while a slow (or frozen) reader has yet to take a large message.
+    """
+
+    def __init__(self, connection: Any, name: str) -> None:
+        self._connection = connection
+        self._name = name
+        self._outgoing: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._queued = 0  # messages handed to the thread and not written yet
+
+    def send(self, message: Any, large: bool) -> None:
+        """Write ``message``, from the thread when it is ``large`` or one is still being written there."""
+        with self._lock:
+            later = self._queued > 0 or large
+            if later:
+                self._queued += 1
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._write, daemon=True, name=self._name)
+                    self._thread.start()
+                self._outgoing.put(message)
+        if not later:
+            self._connection.send(message)
+
+    @property
+    def writing(self) -> bool:
+        """Whether the thread holds messages not written yet."""
+        with self._lock:
+            return self._queued > 0
+
+    def _write(self) -> None:
+        while (message := self._outgoing.get()) is not _STOP:
+            try:
+                self._connection.send(message)
+            except (OSError, ValueError):  # the other end is gone (or this one closed): its next read says so
+                return
+            with self._lock:
+                self._queued -= 1
+
+    def close(self, timeout: float) -> None:
+        """Stop the thread, waiting up to ``timeout`` seconds for what it still writes."""
+        if self._thread is not None:
+            self._outgoing.put(_STOP)
+            self._thread.join(timeout=timeout)
+
+
+#: What tells a :class:`_Sender`'s thread to stop (``None`` is a message: the request to stop a worker).
+_STOP = object()
+
+
 def _serve(connection: Any) -> None:
     """A local worker process: answer messages until told to stop.
 
-    An answer that holds island states (snapshots, megabytes) is written by
-    a thread, as are the answers after it until it is through, so that the
-    islands go on with the next message while the coordinator has yet to
-    read it; the others are written at once, as they are small.
+    Answers that hold island states (snapshots, megabytes) are written by a
+    thread (:class:`_Sender`), so that the islands go on with the next
+    message while the coordinator has yet to read them.
     """
     host = IslandHost()
-    answers: queue.SimpleQueue[tuple[bool, Any] | None] = queue.SimpleQueue()
-    lock = threading.Lock()
-    queued = 0  # answers handed to the thread and not written yet
-
-    def write() -> None:
-        nonlocal queued
-        while (answer := answers.get()) is not None:
-            try:
-                connection.send(answer)
-            except OSError:  # the coordinator is gone: the next read ends the process
-                return
-            with lock:
-                queued -= 1
-
-    threading.Thread(target=write, daemon=True, name="answers").start()
+    answers = _Sender(connection, "answers")
     while True:
         calls = connection.recv()
         if calls is None:
-            answers.put(None)
+            answers.close(timeout=0.0)
             return
         try:
             answer: tuple[bool, Any] = (True, host.run(calls))  # fresh objects: the islands do not touch them again
         except Exception as error:
             answer = (False, error)
-        with lock:
-            later = queued > 0 or any(method in ("state", "snapshot") for _, method, _ in calls)
-            if later:
-                queued += 1
-                answers.put(answer)
-        if not later:
-            connection.send(answer)
+        answers.send(answer, large=any(method in ("state", "snapshot") for _, method, _ in calls))
 
 
 class _Process:
@@ -427,39 +462,17 @@ class _Process:
         self.process.start()
         child.close()
         self.name = f"local worker {index}"
-        self._outgoing: queue.SimpleQueue[list[Call] | None] = queue.SimpleQueue()
-        self._writer: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self._queued = 0  # messages handed to the writer and not written yet
+        self._messages = _Sender(self.connection, f"{self.name} messages")
 
     def _died(self) -> WorkerLost:
         self.process.join(timeout=1)
         return WorkerLost(f"its process died (exit code {self.process.exitcode})")
 
     def send(self, calls: list[Call]) -> None:
-        with self._lock:
-            later = self._queued > 0 or any(method in ("add", "load") for _, method, _ in calls)
-            if later:
-                self._queued += 1
-        if later:
-            if self._writer is None:
-                self._writer = threading.Thread(target=self._write, daemon=True, name=f"{self.name} messages")
-                self._writer.start()
-            self._outgoing.put(calls)
-            return
         try:
-            self.connection.send(calls)
+            self._messages.send(calls, large=any(method in ("add", "load") for _, method, _ in calls))
         except OSError as error:  # a broken pipe: the process is gone
             raise self._died() from error
-
-    def _write(self) -> None:
-        while (calls := self._outgoing.get()) is not None:
-            try:
-                self.connection.send(calls)
-            except (OSError, ValueError):  # the process is gone (or closed): reading its answer says so
-                return
-            with self._lock:
-                self._queued -= 1
 
     def receive(self, timeout: float) -> list[Any]:
         try:
@@ -473,9 +486,7 @@ class _Process:
         return value
 
     def close(self) -> None:
-        with self._lock:
-            writing = self._queued > 0
-        if self.process.is_alive() and not writing:
+        if self.process.is_alive() and not self._messages.writing:
             # Only if the pipe has room: a frozen worker whose pipe is full would block the coordinator.
             if select.select([], [self.connection.fileno()], [], 0)[1]:
                 with contextlib.suppress(OSError):
@@ -485,9 +496,7 @@ class _Process:
         if self.process.is_alive():
             self.process.kill()
             self.process.join(timeout=5)
-        if self._writer is not None:
-            self._outgoing.put(None)
-            self._writer.join(timeout=5)  # its write fails once the process is gone
+        self._messages.close(timeout=5)  # its write fails once the process is gone
         self.connection.close()
 
 
