@@ -41,6 +41,25 @@ def test_demo_stops_at_the_first_check_past_its_time_budget(
     assert seen[-1].fec_hit_rate > 0.5
 
 
+def test_demo_ends_an_experiment_once_it_succeeds() -> None:
+    """Seed 3 finds linear regression early in its first experiment; the demo stops there, not at 2e8 steps."""
+    result = run_demo(seed=3, max_seconds=300)
+    assert result.success and result.experiments == 1 and result.select_history == [result.select_fitness]
+    assert result.search_fitness > demo.SUFFICIENT_FITNESS and result.select_fitness > demo.SUFFICIENT_FITNESS
+    # An experiment of 2e8 training steps holds about a million individuals.
+    assert result.individuals < 500_000
+
+
+@pytest.mark.slow
+def test_demo_runs_experiments_out_as_the_original_does() -> None:
+    """--full-experiments: the same first experiment, run to its 2e8 training steps, succeeds too."""
+    early = run_demo(seed=3, max_seconds=300)
+    full = run_demo(seed=3, max_seconds=300, stop_at_success=False)
+    assert full.success and full.experiments == 1
+    assert full.individuals > 2 * early.individuals and full.individuals % demo.CHUNK == 0
+    assert full.final_fitness > demo.SUFFICIENT_FITNESS
+
+
 @pytest.mark.slow
 def test_demo_rediscovers_linear_regression(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Seed 4 succeeds in its first experiment (about 1.5 million individuals) and saves what it found."""
