@@ -17,7 +17,7 @@ and adds K freshly drawn tasks to it, redrawn every N individuals: constants tun
 tasks lose their edge on the fresh ones, while an exact learner keeps its fitness on both.
 
 Usage: python experiments/fresh_draws.py [CONFIG] --seed 1 --individuals 8000000 --every 100000
-           [--keep-fixed K] [--top 20] [--json OUT.json]
+           [--max-seconds S] [--keep-fixed K] [--top 20] [--json OUT.json]
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ def main() -> None:
     parser.add_argument("config", nargs="?", default="configs/nonlinear.yaml")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--individuals", type=int, default=8_000_000)
+    parser.add_argument("--max-seconds", type=float, default=0.0, help="also stop after this long (0: no limit)")
     parser.add_argument("--every", type=int, default=0, help="individuals per draw of T_search; 0: never redraw")
     parser.add_argument("--top", type=int, default=20, help="candidates from the final population")
     parser.add_argument(
@@ -71,8 +72,13 @@ def main() -> None:
     start = time.perf_counter()
     draws = 0
     while search.individuals < args.individuals:
-        chunk = args.every if args.every else args.individuals
+        if args.max_seconds and time.perf_counter() - start > args.max_seconds:
+            break
+        # Steps of at most 100,000 individuals, so that --max-seconds is checked often enough.
+        chunk = args.every if args.every else 100_000
         search.step(min(chunk - search.individuals % chunk, args.individuals - search.individuals))
+        if args.every and search.individuals % args.every:
+            continue
         if args.every and search.individuals < args.individuals:
             draws += 1
             fresh = RegularizedEvolution(space, draw(draws + 1 if args.keep_fixed else draws), evolution)
