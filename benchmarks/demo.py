@@ -58,7 +58,7 @@ def main() -> None:
     parser.add_argument(
         "--full-experiments",
         action="store_true",
-        help="run every experiment to its 2e8 training steps (the original's procedure) instead of ending it at success",
+        help="run every experiment to its 2e8 training steps (the original's way) instead of ending it at success",
     )
     args = parser.parse_args()
     space = replace(

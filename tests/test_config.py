@@ -438,6 +438,18 @@ def test_missing_config_file(tmp_path: Path) -> None:
         load_config(path)
 
 
+def test_redrawing_data_set_tasks_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "redraw.yaml"
+    path.write_text(
+        "name: redraw\ntasks:\n  search: {family: projected_binary, dataset: digits}\n"
+        "evolution:\n  redraw_tasks_every: 1000\n"
+    )
+    with pytest.raises(ConfigError, match=r"redraw.yaml:5: evolution.redraw_tasks_every: .*synthetic search tasks"):
+        load_config(path)
+    config = config_from_dict({"evolution": {"redraw_tasks_every": 1000}})  # linear regression: fine
+    assert config.evolution.redraw_tasks_every == 1000
+
+
 def test_config_error_is_a_value_error() -> None:
     assert issubclass(ConfigError, ValueError)
 

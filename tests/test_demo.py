@@ -146,3 +146,14 @@ def test_the_search_and_the_selection_share_one_compiled_evaluation(monkeypatch:
     for executor in executors:  # T_select (and T_final), in batches of 10 tasks
         assert executor._evaluate is evaluation.dispatcher
         assert {evaluation_signature(batch) for batch in executor._batches} == {evaluation.signature()}
+
+
+def test_the_demo_can_search_on_fresh_task_draws() -> None:
+    """evolution.redraw_tasks_every: each experiment redraws its T_search from streams of its own."""
+    config = EvolutionConfig(redraw_tasks_every=5000)
+    result = run_demo(seed=0, max_seconds=0.01, config=config)  # one chunk of 10,000 individuals: two draws
+    assert result.individuals == demo.CHUNK and result.algorithm is not None
+    search = linear_regression_tasks(10, 4, 100, 100, seed=(0, 0, 1))
+    drawn = [demo._search_draw(0, 1, k) for k in (1, 2)] + [demo._search_draw(0, 2, 1)]
+    names = {t.name for t in search} | {t.name for tasks in drawn for t in tasks}
+    assert len(names) == 40

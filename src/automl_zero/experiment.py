@@ -43,7 +43,7 @@ from automl_zero.rundir import PROGRESS_COLUMNS, TIMELINE_COLUMNS
 from automl_zero.search.islands import IslandModel
 from automl_zero.tasks import Task
 from automl_zero.tasks.base import EvalType
-from automl_zero.tasks.sets import TaskSets, build_task_sets, describe
+from automl_zero.tasks.sets import TaskDraws, TaskSets, build_task_sets, describe
 from automl_zero.vm.compiled import CompiledExecutor
 from automl_zero.vm.reference import combine_fitnesses
 
@@ -198,6 +198,10 @@ class Experiment:
             from automl_zero.search.ray_backend import RayPool
 
             pool = RayPool(config.islands.address, log_dir=self.run_dir)  # Ray's logs: ray.log here
+        draws: list[TaskDraws] = []
+        if evolution.redraw_tasks_every > 0:
+            specs = (config.tasks.search, *config.tasks.island_search)
+            draws = [TaskDraws(spec, config.seed, j) for j, spec in enumerate(specs)]
         self.search = IslandModel(
             config.search_space,
             [self.task_sets.search, *self.task_sets.island_search],
@@ -205,6 +209,7 @@ class Experiment:
             config.islands,
             initial,
             pool,
+            draws,
         )
         self.snapshot = Snapshot()
         checkpoint = self.run_dir / "checkpoint.npz"

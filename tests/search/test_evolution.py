@@ -505,3 +505,53 @@ def test_changes_bring_an_old_copy_of_the_state_up_to_date_exactly(hurdles: bool
     # A loaded state is the one changes apply to next.
     search.load_state_dict(older)
     assert len(search.changes().slots) == 0
+
+
+def _draws(k: int) -> list:
+    """Fresh T_search draws for the tests: linear regression tasks of TASKS's shape, from seed stream k."""
+    return linear_regression_tasks(10, 4, 100, 100, seed=(3, 1000 + k))
+
+
+REDRAW = EvolutionConfig(population_size=50, tournament_size=5, fec_cache_size=1000, redraw_tasks_every=400, seed=7)
+
+
+def test_redraws_replace_t_search_and_empty_the_fec_cache() -> None:
+    search = RegularizedEvolution(SearchSpace(), TASKS, REDRAW, draws=_draws)
+    search.step(399)
+    assert search.tasks is not None and [t.name for t in search.tasks] == [t.name for t in TASKS]
+    assert search.state["cache_meta"][0] > 0  # the cache holds fitnesses on TASKS
+    search.step(1)
+    assert [t.name for t in search.tasks] == [t.name for t in _draws(1)]
+    assert search.state["cache_meta"][0] == 0
+    search.step(850)
+    assert [t.name for t in search.tasks] == [t.name for t in _draws(3)]
+    # Fitnesses of individuals born since the last redraw are those of the current tasks.
+    executor = CompiledExecutor(_draws(3), SearchSpace().memory, seed=REDRAW.seed)
+    fresh = [(a, f) for a, f, birth in search.population() if birth >= 1200]
+    assert fresh and all(executor.evaluate(a) == f for a, f in fresh)
+
+
+def test_redraws_resume_exactly_and_do_not_depend_on_step_sizes(tmp_path) -> None:
+    straight = RegularizedEvolution(SearchSpace(), TASKS, REDRAW, draws=_draws)
+    straight.step(1000)
+    first = RegularizedEvolution(SearchSpace(), TASKS, REDRAW, draws=_draws)
+    for count in (150, 250, 370):  # crosses draw 1 mid-step, ends right at draw 2
+        first.step(count)
+    assert first.individuals == 770
+    first.save(tmp_path / "state.npz")
+    resumed = RegularizedEvolution(SearchSpace(), TASKS, REDRAW, draws=_draws)
+    resumed.load(tmp_path / "state.npz")
+    assert [t.name for t in resumed.tasks] == [t.name for t in _draws(1)]
+    resumed.step(230)
+    for name, array in straight.state.items():
+        np.testing.assert_array_equal(array, resumed.state[name], err_msg=name)
+
+
+def test_redraws_need_draws_and_a_count_of_zero_or_more() -> None:
+    with pytest.raises(ValueError, match="redraw_tasks_every needs draws"):
+        RegularizedEvolution(SearchSpace(), TASKS, REDRAW)
+    with pytest.raises(ValueError, match="redraw_tasks_every must be >= 0"):
+        EvolutionConfig(redraw_tasks_every=-1)
+    search = RegularizedEvolution(SearchSpace(), TASKS, REDRAW, draws=lambda k: TASKS[:5])
+    with pytest.raises(ValueError, match="differs in shape or count"):
+        search.step(400)

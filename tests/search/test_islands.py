@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ from automl_zero.search.islands import (
     _InProcess,
 )
 from automl_zero.search.space import SearchSpace
-from automl_zero.tasks import linear_regression_tasks
+from automl_zero.tasks import Task, linear_regression_tasks
 from automl_zero.vm.compiled import CompiledExecutor
 
 SPACE = SearchSpace(sizes=(4, 2, 5))
@@ -479,3 +480,24 @@ def test_a_frozen_local_worker_does_not_block_the_coordinator_sending_it_states(
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert_same(state, reference)
+
+
+def test_islands_redraw_their_tasks_and_a_restored_model_continues_exactly() -> None:
+    def draws(k: int) -> list[Task]:
+        return linear_regression_tasks(4, 4, 20, 20, seed=(9, k))
+
+    def redrawing() -> IslandModel:
+        config = dataclasses.replace(CONFIG, redraw_tasks_every=700)
+        setting = IslandsConfig(count=2, workers=1, migration_interval=1000)
+        return IslandModel(SPACE, [TASKS], config, setting, draws=[draws])
+
+    whole = redrawing()
+    run(whole, 6)
+    assert [t.name for t in hosted(whole)[1].search.tasks] == [t.name for t in draws(4)]  # 3,000 individuals
+    first = redrawing()
+    saved = run(first, 3)
+    second = redrawing()
+    second.load_state_dict(saved)
+    run(second, 3)
+    assert_same(second.state, whole.state)
+    assert not np.array_equal(run(model(2), 6)["island0/pop_i"], whole.state["island0/pop_i"])

@@ -12,7 +12,7 @@ from automl_zero.tasks import sets
 from automl_zero.tasks.base import EvalType, Task
 from automl_zero.tasks.classification import class_pairs
 from automl_zero.tasks.datasets import Dataset
-from automl_zero.tasks.sets import FAMILIES, TaskSets, TaskSpec, build_task_sets, describe
+from automl_zero.tasks.sets import FAMILIES, TaskDraws, TaskSets, TaskSpec, build_task_sets, describe
 from automl_zero.tasks.synthetic import UNIT_TASK_KINDS
 from conftest import ID_BITS, row_ids
 
@@ -327,3 +327,20 @@ def test_each_data_set_is_loaded_once(monkeypatch: pytest.MonkeyPatch) -> None:
     calls.clear()
     build_task_sets(spec("linear_regression"))
     assert calls == []
+
+
+def test_task_draws_are_new_tasks_the_same_every_time() -> None:
+    spec = TaskSpec(family="teacher_net", num_tasks=3, num_train=20, num_valid=10)
+    sets = build_task_sets(spec, seed=5)
+    draws = TaskDraws(spec, seed=5)
+    one, again, two = draws(1), draws(1), draws(2)
+    assert [t.name for t in one] == [t.name for t in again]
+    assert all(np.array_equal(a.train_x, b.train_x) for a, b in zip(one, again, strict=True))
+    # Disjoint from every set of the same seed, from the other draws and from another search set's draws.
+    other_set = TaskDraws(spec, seed=5, search_set=1)(1)
+    seen = [t.train_y for tasks in (*sets, two, other_set) for t in tasks]
+    assert not any(np.array_equal(t.train_y, y) for t in one for y in seen)
+    with pytest.raises(ValueError, match="numbered from 1"):
+        draws(0)
+    with pytest.raises(ValueError, match="synthetic task family"):
+        TaskDraws(TaskSpec(family="projected_binary", dataset="digits"), seed=5)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -121,6 +121,14 @@ class EvolutionConfig:
     fitness_combination : {"mean", "median"}
         How an algorithm's fitnesses on the search tasks combine (the demo:
         mean, as the original's; the paper's full runs: median).
+    redraw_tasks_every : int
+        Replace T_search with a fresh draw of tasks of the same kind every
+        this many individuals (0: never, the original's fixed T_search).
+        Constants tuned to a fixed set of tasks then lose their edge, while
+        an algorithm that learns keeps its fitness on any draw. At each
+        redraw the FEC cache is emptied (its fitnesses belong to the old
+        tasks); the population keeps its fitnesses until they age out. Needs
+        ``draws`` (:class:`RegularizedEvolution`).
     seed : int
         Seeds the search's random generator and the evaluations' random ops.
 
@@ -143,6 +151,7 @@ class EvolutionConfig:
     max_abs_error: float = 100.0
     max_cost: int = 0
     fitness_combination: str = "mean"
+    redraw_tasks_every: int = 0
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -167,6 +176,8 @@ class EvolutionConfig:
                 "hurdle_train_fraction must be in (0, 1] and hurdle_percentile in [0, 100], got "
                 f"{self.hurdle_train_fraction!r} and {self.hurdle_percentile!r}"
             )
+        if self.redraw_tasks_every < 0:
+            raise ValueError(f"redraw_tasks_every must be >= 0 (0: never), got {self.redraw_tasks_every!r}")
         if not 0.0 < self.hurdle_task_fraction <= 1.0:
             raise ValueError(f"hurdle_task_fraction must be in (0, 1], got {self.hurdle_task_fraction!r}")
 
@@ -510,6 +521,12 @@ class RegularizedEvolution:
     config : EvolutionConfig
     initial_algorithm : Algorithm, optional
         Required when ``config.initial == "algorithm"``.
+    draws : callable, optional
+        ``draws(k)`` gives the k-th fresh T_search (k >= 1; draw 0 is
+        ``tasks``), of the same shape and count: required when
+        ``config.redraw_tasks_every`` is set. It must give the same tasks for
+        the same k every time, so that runs are reproducible and resumable
+        (:class:`~automl_zero.tasks.sets.TaskDraws`).
 
     Examples
     --------
@@ -529,6 +546,7 @@ class RegularizedEvolution:
         tasks: Sequence[Task],
         config: EvolutionConfig | None = None,
         initial_algorithm: Algorithm | None = None,
+        draws: Callable[[int], Sequence[Task]] | None = None,
     ) -> None:
         self.space = space
         self.config = config = config or EvolutionConfig()
@@ -537,24 +555,14 @@ class RegularizedEvolution:
             raise ValueError("evolution needs at least one search task")
         if len({task.shape_key for task in self.tasks}) != 1:
             raise ValueError("all search tasks must have the same features, examples, epochs and eval type")
-        memory = space.memory
+        if config.redraw_tasks_every > 0 and draws is None:
+            raise ValueError("redraw_tasks_every needs draws: a function from a draw number to fresh search tasks")
+        self._tasks0 = self.tasks
+        self._draws = draws
+        self._draw = 0  # which draw self.tasks is
         first = self.tasks[0]
-
-        hurdle = first_stage_tasks(self.tasks, config.hurdle_train_fraction, config.hurdle_task_fraction)
-        # One compiled evaluation serves every batch below: a first stage on fewer tasks needs the generic one.
-        unroll = len(hurdle) == len(self.tasks)
-
-        def batch(tasks: list[Task]) -> Batch:
-            made = Batch(tasks, 0, memory, config.seed, prune=True, combine=config.fitness_combination, unroll=unroll)
-            made.settings[SET_MAX_COST] = config.max_cost
-            return made
-
-        self._search = batch(self.tasks)
         fec_train = min(config.fec_train_examples, len(first.train_x))
-        fec_valid = min(config.fec_valid_examples, len(first.valid_x))
-        self._fec = batch([_truncated(t, fec_train, fec_valid) for t in self.tasks])
-        self._fec.errors = np.zeros((fec_train + fec_valid, len(self.tasks)))
-        self._hurdle = batch(hurdle)
+        self._build_batches(self.tasks)
         self._space = (space.to_ints(), space.op_table(), space.mutation_table())
         self._params_i = np.array(
             [
@@ -589,6 +597,41 @@ class RegularizedEvolution:
         # cache's entries and table slots (marked by the compiled cache functions).
         self._written = np.zeros(config.population_size, dtype=bool)
         self._touched = new_touched(config.fec_cache_size)
+
+    def _build_batches(self, tasks: list[Task]) -> None:
+        """The compiled search's batches of ``tasks``: the search, the FEC fingerprint and the hurdle's first stage."""
+        config, memory, first = self.config, self.space.memory, tasks[0]
+        hurdle = first_stage_tasks(tasks, config.hurdle_train_fraction, config.hurdle_task_fraction)
+        # One compiled evaluation serves every batch below: a first stage on fewer tasks needs the generic one.
+        unroll = len(hurdle) == len(tasks)
+
+        def batch(group: list[Task]) -> Batch:
+            made = Batch(group, 0, memory, config.seed, prune=True, combine=config.fitness_combination, unroll=unroll)
+            made.settings[SET_MAX_COST] = config.max_cost
+            return made
+
+        self._search = batch(tasks)
+        fec_train = min(config.fec_train_examples, len(first.train_x))
+        fec_valid = min(config.fec_valid_examples, len(first.valid_x))
+        self._fec = batch([_truncated(t, fec_train, fec_valid) for t in tasks])
+        self._fec.errors = np.zeros((fec_train + fec_valid, len(tasks)))
+        self._hurdle = batch(hurdle)
+
+    def _use_draw(self, draw: int) -> None:
+        """Search on T_search draw ``draw`` from now on (0: the tasks given)."""
+        if draw == self._draw:
+            return
+        if draw == 0:
+            tasks = self._tasks0
+        else:
+            assert self._draws is not None
+            tasks = list(self._draws(draw))
+            if len(tasks) != len(self._tasks0) or {t.shape_key for t in tasks} != {self._tasks0[0].shape_key}:
+                raise ValueError(f"T_search draw {draw} differs in shape or count from the first T_search")
+        self.tasks = tasks
+        self._build_batches(tasks)
+        self._draw = draw
+        self._migration_executor = None
 
     def _new_state(self) -> dict[str, np.ndarray]:
         p, k = self.config.population_size, self.space.capacity
@@ -635,7 +678,20 @@ class RegularizedEvolution:
             self._written[: first + count - p] = True
 
     def step(self, cycles: int) -> None:
-        """Run ``cycles`` more individuals (the initial population counts)."""
+        """Run ``cycles`` more individuals (the initial population counts), redrawing T_search when due."""
+        every = self.config.redraw_tasks_every
+        while cycles > 0:
+            count = cycles if every <= 0 else min(cycles, every - self.individuals % every)
+            self._step(count)
+            cycles -= count
+            if every > 0 and self.individuals % every == 0:
+                self._use_draw(self.individuals // every)
+                # The cached fitnesses were measured on the old tasks.
+                for name, array in new_cache(self.config.fec_cache_size).items():
+                    self.state[f"cache_{name}"][...] = array
+                self._touched[:] = 1
+
+    def _step(self, cycles: int) -> None:
         s = self.state
         if cycles > 0:  # the slots it writes: the next empty ones while the population fills, then the oldest
             filling = max(0, min(self.config.population_size - self.individuals, cycles))
@@ -816,6 +872,8 @@ class RegularizedEvolution:
         self.clear_changes()
         self._cover(self.state["pop_i"])
         self._cover(self.state["best_i"])
+        if self.config.redraw_tasks_every > 0:
+            self._use_draw(self.individuals // self.config.redraw_tasks_every)
 
     # -- migration -------------------------------------------------------------------------------
 

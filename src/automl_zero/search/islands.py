@@ -51,7 +51,7 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -169,6 +169,9 @@ class IslandWorker:
     config : EvolutionConfig
         Its seed is already the island's.
     initial_algorithm : Algorithm, optional
+    draws : callable, optional
+        Fresh T_search draws, for ``config.redraw_tasks_every`` (see
+        :class:`~automl_zero.search.evolution.RegularizedEvolution`).
 
     """
 
@@ -178,8 +181,9 @@ class IslandWorker:
         tasks: Sequence[Task],
         config: EvolutionConfig,
         initial_algorithm: Algorithm | None = None,
+        draws: Callable[[int], Sequence[Task]] | None = None,
     ) -> None:
-        self.search = RegularizedEvolution(space, tasks, config, initial_algorithm)
+        self.search = RegularizedEvolution(space, tasks, config, initial_algorithm, draws)
         self._initial = initial_algorithm
         self.busy_seconds = 0.0  # in step: the rest of a worker's time is waiting and talking
         self._reported_best = -np.inf
@@ -187,7 +191,7 @@ class IslandWorker:
     def warm_up(self, migration: bool = True) -> None:
         """Compile or load the compiled code of the search (and of migration) for these tasks."""
         search = self.search
-        tiny = dataclasses.replace(search.config, population_size=2, tournament_size=1)
+        tiny = dataclasses.replace(search.config, population_size=2, tournament_size=1, redraw_tasks_every=0)
         evolution = RegularizedEvolution(search.space, search.tasks, tiny, self._initial)
         evolution.step(3)
         if migration:
@@ -592,6 +596,9 @@ class IslandModel:
     pool : WorkerPool, optional
         Where the workers come from: :class:`LocalPool` (the default) or
         :class:`~automl_zero.search.ray_backend.RayPool` (required for ``backend="ray"``).
+    draws : sequence of callable, optional
+        Fresh T_search draws per task set (``config.redraw_tasks_every``):
+        islands of ``task_sets[j]`` redraw with ``draws[j]``.
 
     """
 
@@ -603,6 +610,7 @@ class IslandModel:
         islands: IslandsConfig,
         initial_algorithm: Algorithm | None = None,
         pool: WorkerPool | None = None,
+        draws: Sequence[Callable[[int], Sequence[Task]] | None] = (),
     ) -> None:
         if not task_sets:
             raise ValueError("the island model needs at least one task set")
@@ -618,6 +626,7 @@ class IslandModel:
                 list(task_sets[k % len(task_sets)]),
                 dataclasses.replace(config, seed=island_seed(config.seed, k)),
                 initial_algorithm,
+                draws[k % len(task_sets)] if draws else None,
             )
             for k in range(self.num_islands)
         ]

@@ -258,6 +258,55 @@ def build_task_sets(
     return TaskSets(built[0], built[1], built[2], island_search=tuple(built[3:]))
 
 
+#: Where draw numbers start in a draw's seed stream: far beyond any island search set's index.
+_DRAW_STREAM = 1_000_003
+
+
+@dataclass(frozen=True)
+class TaskDraws:
+    """Fresh T_search draws of a synthetic task spec, for evolution's ``redraw_tasks_every``.
+
+    Draw ``k`` (k >= 1) is the spec's tasks from the seed stream
+    ``(search role, seed, search_set, 1_000_003 + k)``: never one of the
+    tasks :func:`build_task_sets` makes from ``seed`` (T_search, T_select,
+    T_final, the island model's search sets) nor another draw's, and the
+    same every time it is asked for, so that runs stay reproducible and
+    resumable.
+
+    Parameters
+    ----------
+    spec : TaskSpec
+        The T_search spec; a synthetic family.
+    seed : int
+        The run's task seed.
+    search_set : int
+        0 for T_search; ``j`` for the island model's ``j``-th further search set.
+
+    Examples
+    --------
+    >>> draws = TaskDraws(TaskSpec(num_tasks=2), seed=0)
+    >>> [len(draws(k)) for k in (1, 2)], draws(1)[0].name == draws(1)[0].name != draws(2)[0].name
+    ([2, 2], True)
+
+    """
+
+    spec: TaskSpec
+    seed: int
+    search_set: int = 0
+
+    def __post_init__(self) -> None:
+        if self.spec.family in _DATA_FAMILIES:
+            raise ValueError(
+                f"fresh T_search draws need a synthetic task family; {self.spec.family!r} tasks come from a data set"
+            )
+
+    def __call__(self, draw: int) -> list[Task]:
+        """The tasks of draw ``draw`` (>= 1; draw 0 is T_search itself)."""
+        if draw < 1:
+            raise ValueError(f"draws are numbered from 1 (draw 0 is T_search itself), got {draw}")
+        return _synthetic(self.spec, (0, self.seed, self.search_set, _DRAW_STREAM + draw))
+
+
 def describe(tasks: list[Task]) -> str:
     """One line about a task set, for logs and reports."""
     first = tasks[0]
