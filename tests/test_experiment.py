@@ -151,6 +151,11 @@ def test_a_run_with_fresh_task_draws_resumes_exactly_on_every_island(tmp_path: P
     assert timeline(tmp_path / "parts") == timeline(tmp_path / "whole")
     for name, array in whole.search.state.items():
         assert np.array_equal(resumed.search.state[name], array), name
+    # Fitnesses from different draws do not compare: the final populations' fittest are candidates too.
+    report = resumed.report()
+    names = [c["file"] for c in report["candidates"]]
+    assert sum(name.startswith("candidates/island") for name in names) == 3
+    assert len({(tmp_path / "parts" / name).read_text() for name in names if name.startswith("candidates/")}) == 3
     resumed.close()
     whole.close()
     # Not the fixed T_search's run.

@@ -40,10 +40,12 @@ from automl_zero.algorithm import Algorithm, MemorySize, memory_holding, parse
 from automl_zero.baselines import baseline
 from automl_zero.config import ExperimentConfig, dump_config, load_config
 from automl_zero.rundir import PROGRESS_COLUMNS, TIMELINE_COLUMNS
+from automl_zero.search.evolution import _from_layout
 from automl_zero.search.islands import IslandModel
 from automl_zero.tasks import Task
 from automl_zero.tasks.base import EvalType
 from automl_zero.tasks.sets import TaskDraws, TaskSets, build_task_sets, describe
+from automl_zero.vm import decode
 from automl_zero.vm.compiled import CompiledExecutor
 from automl_zero.vm.reference import combine_fitnesses
 
@@ -467,10 +469,41 @@ class Experiment:
     # -- selection and the report -----------------------------------------------------------------
 
     def candidates(self) -> list[tuple[str, Algorithm]]:
-        """The latest ``run.candidates`` discoveries (newest first), by file name."""
+        """The latest ``run.candidates`` discoveries (newest first), by file name.
+
+        With fresh task draws (``evolution.redraw_tasks_every``) a fitness is
+        measured on the draw of its time, so a new best may only be a lucky
+        draw, and the discoveries stop once one was: the final populations'
+        ``run.candidates`` fittest distinct algorithms (on the latest draws)
+        are candidates too, written to ``candidates/``.
+        """
         rows = read_csv(self.run_dir / "timeline.csv")
         latest = rows[::-1][: self.config.run.candidates]
-        return [(row["algorithm"], parse((self.run_dir / row["algorithm"]).read_text())) for row in latest]
+        found = [(row["algorithm"], parse((self.run_dir / row["algorithm"]).read_text())) for row in latest]
+        if self.config.evolution.redraw_tasks_every > 0:
+            found += self._population_candidates(self.config.run.candidates)
+        return found
+
+    def _population_candidates(self, count: int) -> list[tuple[str, Algorithm]]:
+        """The ``count`` fittest distinct algorithms of the islands' populations (ties: lower island, slot)."""
+        state = self.search.state
+        rows = []
+        for k in range(self.search.num_islands):
+            fitness = state[f"island{k}/pop_fit"]
+            born = state[f"island{k}/pop_birth"]
+            rows += [(float(fitness[j]), k, j) for j in range(len(fitness)) if born[j] >= 0]
+        rows.sort(key=lambda row: (-row[0], row[1], row[2]))
+        (self.run_dir / "candidates").mkdir(exist_ok=True)
+        chosen: dict[str, str] = {}
+        for _, k, j in rows:
+            ints, floats, sizes = (state[f"island{k}/{name}"][j] for name in ("pop_i", "pop_f", "pop_sizes"))
+            text = str(decode(_from_layout(ints, floats, sizes)))
+            if text not in chosen:
+                chosen[text] = f"candidates/island{k}_slot{j}.txt"
+                _atomic_write_text(self.run_dir / chosen[text], text)
+            if len(chosen) == count:
+                break
+        return [(name, parse(text)) for text, name in chosen.items()]
 
     def report(self) -> dict[str, Any]:
         """Select on T_select among the candidates, score on T_final, score the baselines; write the reports."""
