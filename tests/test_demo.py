@@ -154,6 +154,6 @@ def test_the_demo_can_search_on_fresh_task_draws() -> None:
     result = run_demo(seed=0, max_seconds=0.01, config=config)  # one chunk of 10,000 individuals: two draws
     assert result.individuals == demo.CHUNK and result.algorithm is not None
     search = linear_regression_tasks(10, 4, 100, 100, seed=(0, 0, 1))
-    drawn = [demo._search_draw(0, 1, k) for k in (1, 2)] + [demo._search_draw(0, 2, 1)]
+    drawn = [demo.search_draws(0, 1)(k) for k in (1, 2)] + [demo.search_draws(0, 2)(1)]
     names = {t.name for t in search} | {t.name for tasks in drawn for t in tasks}
     assert len(names) == 40

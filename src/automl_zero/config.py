@@ -48,7 +48,7 @@ from automl_zero.search.evolution import EvolutionConfig
 from automl_zero.search.islands import BACKENDS, IslandsConfig
 from automl_zero.search.space import DEMO_MUTATIONS, SearchSpace
 from automl_zero.tasks.datasets import DATASETS, missing_data
-from automl_zero.tasks.sets import FAMILIES, TaskSpec
+from automl_zero.tasks.sets import DATA_FAMILIES, FAMILIES, TaskSpec
 from automl_zero.tasks.synthetic import UNIT_TASK_KINDS
 from automl_zero.vm.reference import COMBINATIONS
 
@@ -619,7 +619,7 @@ def config_from_dict(
     config: ExperimentConfig = reader.build(ExperimentConfig, {} if data is None else data, (), base=ExperimentConfig())
     if config.evolution.redraw_tasks_every > 0:
         for spec in (config.tasks.search, *config.tasks.island_search):
-            if spec.family in ("projected_binary", "multiclass"):
+            if spec.family in DATA_FAMILIES:
                 reader.fail(
                     ("evolution", "redraw_tasks_every"),
                     f"fresh T_search draws need synthetic search tasks; {spec.family!r} tasks come from a data set",
@@ -648,7 +648,7 @@ def _check_data(reader: _Reader, tasks: TasksConfig) -> None:
         *((("tasks", "island_search", i), spec) for i, spec in enumerate(tasks.island_search)),
     ]
     for key, spec in specs:
-        if spec is None or spec.family not in ("projected_binary", "multiclass"):
+        if spec is None or spec.family not in DATA_FAMILIES:
             continue
         problem = missing_data(spec.dataset, spec.path, spec.download)
         if problem is not None:

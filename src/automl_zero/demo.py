@@ -14,12 +14,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from functools import partial
 
 from automl_zero.algorithm import Algorithm
 from automl_zero.search.evolution import EvolutionConfig, RegularizedEvolution
 from automl_zero.search.space import SearchSpace
-from automl_zero.tasks import Task, linear_regression_tasks
+from automl_zero.tasks import linear_regression_tasks
+from automl_zero.tasks.sets import TaskDraws, TaskSpec
 from automl_zero.vm.compiled import CompiledExecutor
 
 DEMO_SPACE = SearchSpace()  # the demo's memory, ops, sizes and mutations are SearchSpace's defaults
@@ -30,6 +30,7 @@ CHUNK = 10_000  # individuals between progress reports
 
 # The role leads every task seed, so T_search, T_select and T_final never share a task.
 _SEARCH, _SELECT, _FINAL = 0, 1, 2
+_SEARCH_SPEC = TaskSpec(family="linear_regression", num_tasks=10, num_features=4, num_train=100, num_valid=100)
 
 
 @dataclass
@@ -126,9 +127,9 @@ def run_demo(
     experiment = 0
     while True:
         experiment += 1
-        tasks = linear_regression_tasks(10, 4, 100, 100, seed=(_SEARCH, seed, experiment))
+        tasks = linear_regression_tasks(10, 4, 100, 100, seed=(_SEARCH, seed, experiment))  # _SEARCH_SPEC
         run_config = replace(config, seed=seed * 1_000_003 + experiment)
-        draws = partial(_search_draw, seed, experiment) if config.redraw_tasks_every > 0 else None
+        draws = search_draws(seed, experiment) if config.redraw_tasks_every > 0 else None
         search = RegularizedEvolution(space, tasks, run_config, draws=draws)
         experiment_start = time.perf_counter()
         timed_out = False
@@ -189,9 +190,9 @@ def run_demo(
             )
 
 
-def _search_draw(seed: int, experiment: int, draw: int) -> list[Task]:
-    """Draw ``draw`` of an experiment's T_search (``redraw_tasks_every``): tasks of no other set or draw."""
-    return linear_regression_tasks(10, 4, 100, 100, seed=(_SEARCH, seed, experiment, 1_000_003 + draw))
+def search_draws(seed: int, experiment: int) -> TaskDraws:
+    """Fresh T_search draws of an experiment (``redraw_tasks_every``): from that experiment's own streams."""
+    return TaskDraws(_SEARCH_SPEC, seed, search_set=experiment)
 
 
 #: The demo's compilation stages, in order, as :func:`warm_up` reports them.

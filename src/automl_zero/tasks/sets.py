@@ -41,7 +41,8 @@ from automl_zero.tasks.synthetic import (
 FAMILIES = ("linear_regression", "teacher_net", "teacher_classification", "projected_binary", "multiclass", "unit")
 #: Roles, in order; a role's number keys its seed stream.
 ROLES = ("search", "select", "final")
-_DATA_FAMILIES = ("projected_binary", "multiclass")
+#: Families whose tasks come from a data set (the others are generated from a seed).
+DATA_FAMILIES = ("projected_binary", "multiclass")
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ class TaskSpec:
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
             raise ValueError(f"unknown task family {self.family!r}; families are {', '.join(FAMILIES)}")
-        synthetic = self.family not in _DATA_FAMILIES
+        synthetic = self.family not in DATA_FAMILIES
         defaults = {"num_tasks": 10, "num_features": 4, "num_train": 100, "num_valid": 100} if synthetic else {}
         defaults["num_features"] = defaults.get("num_features", 16)
         for name, value in defaults.items():
@@ -221,7 +222,7 @@ def build_task_sets(
     for index, spec in enumerate(specs):
         role = index if index < 3 else 0  # further search sets are searches too
         key = (role, seed) if index < 3 else (role, seed, index - 2)
-        if spec.family not in _DATA_FAMILIES:
+        if spec.family not in DATA_FAMILIES:
             built.append(_synthetic(spec, key))
             continue
         dataset = data(spec)
@@ -280,7 +281,8 @@ class TaskDraws:
     seed : int
         The run's task seed.
     search_set : int
-        0 for T_search; ``j`` for the island model's ``j``-th further search set.
+        0 for T_search; ``j`` for the island model's ``j``-th further search set
+        (the demo: its experiment number, as its T_search streams are numbered).
 
     Examples
     --------
@@ -295,7 +297,7 @@ class TaskDraws:
     search_set: int = 0
 
     def __post_init__(self) -> None:
-        if self.spec.family in _DATA_FAMILIES:
+        if self.spec.family in DATA_FAMILIES:
             raise ValueError(
                 f"fresh T_search draws need a synthetic task family; {self.spec.family!r} tasks come from a data set"
             )
