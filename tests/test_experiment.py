@@ -142,8 +142,9 @@ def test_a_run_with_fresh_task_draws_resumes_exactly_on_every_island(tmp_path: P
         )
 
     whole = run_to_end(config(6000), tmp_path / "whole")
-    # Stopped at a migration (2,000 per island): the resume of a stop between migrations is not exact yet.
-    first = Experiment.create(config(4000), tmp_path / "parts")
+    # Stopped between two migrations (1,250 per island, migrating every 2,000): the resumed run's rounds
+    # end where the uninterrupted run's do, so it migrates at the same moments.
+    first = Experiment.create(config(2500), tmp_path / "parts")
     first.run()
     first.close()
     resumed = Experiment.open(tmp_path / "parts", max_individuals=6000)
@@ -162,6 +163,35 @@ def test_a_run_with_fresh_task_draws_resumes_exactly_on_every_island(tmp_path: P
     fixed = run_to_end(dataclasses.replace(config(6000), evolution=small_config().evolution), tmp_path / "fixed")
     fixed.close()
     assert timeline(tmp_path / "fixed") != timeline(tmp_path / "whole")
+
+
+def test_digits_pairs_redraw_their_projections_and_resume_exactly(tmp_path: Path) -> None:
+    """A data-set family's draws: the search pairs with fresh projections and splits, resumed exactly."""
+
+    def config(individuals: int) -> ExperimentConfig:
+        base = small_config(individuals)
+        tasks = {"family": "projected_binary", "dataset": "digits", "num_features": 8, "num_tasks": 3}
+        return dataclasses.replace(
+            base,
+            tasks=config_from_dict({"tasks": {"search": tasks, "num_select_pairs": 40}}).tasks,
+            evolution=dataclasses.replace(base.evolution, redraw_tasks_every=500),
+        )
+
+    whole = run_to_end(config(3000), tmp_path / "whole")
+    first = Experiment.create(config(1200), tmp_path / "parts")
+    first.run()
+    first.close()
+    resumed = Experiment.open(tmp_path / "parts", max_individuals=3000)
+    resumed.run()
+    # The stop, mid-round, recorded the best it had (at 1,083); the uninterrupted run's round went on to 1,523
+    # first. Every other row is the same.
+    parts, uninterrupted = timeline(tmp_path / "parts"), timeline(tmp_path / "whole")
+    assert [row for row in parts if not 1000 <= row[0] < 1200] == uninterrupted
+    assert len(parts) == len(uninterrupted) + 1
+    for name, array in whole.search.state.items():
+        assert np.array_equal(resumed.search.state[name], array), name
+    resumed.close()
+    whole.close()
 
 
 def test_a_failed_checkpoint_write_keeps_the_previous_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

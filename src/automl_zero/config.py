@@ -617,13 +617,6 @@ def config_from_dict(
     """
     reader = _Reader(source, lines)
     config: ExperimentConfig = reader.build(ExperimentConfig, {} if data is None else data, (), base=ExperimentConfig())
-    if config.evolution.redraw_tasks_every > 0:
-        for spec in (config.tasks.search, *config.tasks.island_search):
-            if spec.family in DATA_FAMILIES:
-                reader.fail(
-                    ("evolution", "redraw_tasks_every"),
-                    f"fresh T_search draws need synthetic search tasks; {spec.family!r} tasks come from a data set",
-                )
     if config.initial_algorithm is not None:
         path = ("initial_algorithm",)
         try:
@@ -937,8 +930,9 @@ _DOCS: dict[tuple[type, str], str] = {
         f"How per-task fitnesses combine: {' | '.join(COMBINATIONS)} (the demo: mean; the paper's full runs: median)."
     ),
     (EvolutionConfig, "redraw_tasks_every"): (
-        "Replace T_search with fresh tasks of the same kind every this many individuals (synthetic families "
-        "only; the FEC cache is emptied each time). Integer >= 0 (0: never, a fixed T_search as in the original)."
+        "Replace T_search with fresh tasks of the same kind every this many individuals (data-set families: "
+        "the same search data with fresh projections and splits; the FEC cache is emptied each time). "
+        "Integer >= 0 (0: never, a fixed T_search as in the original)."
     ),
     (BudgetConfig, "max_individuals"): "Stop after this many individuals, integer >= 1. null: no limit.",
     (BudgetConfig, "max_seconds"): "Stop after this many seconds of search, > 0. null: no limit.",

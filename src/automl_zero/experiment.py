@@ -15,8 +15,11 @@ A checkpoint is written to a temporary file, flushed to disk and renamed over
 the previous one, so a run killed at any moment (even by SIGKILL) resumes
 from the last complete checkpoint; rows that the CSVs gained after it are
 dropped on resume. The search is deterministic in the number of individuals
-(it advances in fixed chunks), so the same config and seed discover the same
-algorithms, whether or not the run was interrupted and resumed.
+(it advances in rounds that end at multiples of a fixed chunk), so the same
+config and seed discover the same algorithms, whether or not the run was
+interrupted and resumed. A budget that stops a run mid-round records the best
+it has at the stop; resumed further, the run keeps that row, which the
+uninterrupted run (recording at the round's end) may not have.
 """
 
 from __future__ import annotations
@@ -203,7 +206,8 @@ class Experiment:
         draws: list[TaskDraws] = []
         if evolution.redraw_tasks_every > 0:
             specs = (config.tasks.search, *config.tasks.island_search)
-            draws = [TaskDraws(spec, config.seed, j) for j, spec in enumerate(specs)]
+            pairs = config.tasks.num_select_pairs
+            draws = [TaskDraws(spec, config.seed, j, pairs) for j, spec in enumerate(specs)]
         self.search = IslandModel(
             config.search_space,
             [self.task_sets.search, *self.task_sets.island_search],
@@ -408,7 +412,9 @@ class Experiment:
                 depth = 1 if search.num_islands == 1 else max(2, min(32, int(0.5 / max(round_seconds, 1e-3))))
                 due = self.snapshot.seconds - last_checkpoint >= settings.checkpoint_every_s
                 while search.in_flight < depth and not (due or stop.is_set() or self.finished):
-                    count = CHUNK  # per island
+                    # Rounds end at multiples of CHUNK per island, wherever an earlier budget stopped the run,
+                    # so that a resumed run's rounds, migrations and discoveries are the uninterrupted run's.
+                    count = CHUNK - (search.submitted_individuals // search.num_islands) % CHUNK
                     if budget.max_individuals is not None:
                         left = budget.max_individuals - search.submitted_individuals
                         if left <= 0:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Sequence
 from typing import Any
 
@@ -342,5 +343,54 @@ def test_task_draws_are_new_tasks_the_same_every_time() -> None:
     assert not any(np.array_equal(t.train_y, y) for t in one for y in seen)
     with pytest.raises(ValueError, match="numbered from 1"):
         draws(0)
-    with pytest.raises(ValueError, match="synthetic task family"):
-        TaskDraws(TaskSpec(family="projected_binary", dataset="digits"), seed=5)
+
+
+def pair_of(task: Task) -> tuple[int, ...]:
+    return tuple(sorted(classes_of(DATA["toy", None], row_ids(task)[0])))
+
+
+def test_projected_binary_draws_keep_the_search_pairs_with_fresh_splits_and_projections() -> None:
+    raw = spec("projected_binary", project=False)
+    built = build_task_sets(raw, seed=2, num_select_pairs=3, datasets=DATA)
+    draws = TaskDraws(raw, seed=2, num_select_pairs=3, dataset=DATA["toy", None])
+    one, two = draws(1), draws(2)
+    assert [pair_of(t) for t in one] == [pair_of(t) for t in two] == [pair_of(t) for t in built.search]
+    for task in one:  # validation examples stay in the train part, apart from the training examples
+        train_ids, valid_ids = row_ids(task)
+        assert valid_ids.max() < N_TRAIN and not set(train_ids) & set(valid_ids)
+    assert all(not np.array_equal(row_ids(a)[1], row_ids(b)[1]) for a, b in zip(one, built.search, strict=True))
+    assert all(not np.array_equal(row_ids(a)[1], row_ids(b)[1]) for a, b in zip(one, two, strict=True))
+    # Projected: each draw's projection is new, and draw k is the same every time.
+    projected = spec("projected_binary")
+    first = build_task_sets(projected, seed=2, num_select_pairs=3, datasets=DATA).search
+    again = TaskDraws(projected, seed=2, num_select_pairs=3, dataset=DATA["toy", None])
+    assert all(np.array_equal(a.train_x, b.train_x) for a, b in zip(again(1), again(1), strict=True))
+    assert not rows(again(1)) & rows(first)
+
+
+def test_multiclass_draws_stay_in_the_search_half() -> None:
+    raw = spec("multiclass", project=False, num_tasks=2)
+    built = build_task_sets(raw, seed=4, datasets=DATA)
+    select_ids = {int(i) for task in built.select for ids in row_ids(task) for i in ids}
+    drawn = TaskDraws(raw, seed=4, dataset=DATA["toy", None])(3)
+    for task, search in zip(drawn, built.search, strict=True):
+        train_ids, valid_ids = row_ids(task)
+        assert not (set(train_ids) | set(valid_ids)) & select_ids
+        assert not np.array_equal(valid_ids, row_ids(search)[1])
+
+
+def test_task_draws_load_their_data_set_once_and_do_not_pickle_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+
+    def load(name: str, path: str | None, *, download: bool = False) -> Dataset:
+        calls.append(name)
+        return DATA["toy", None]
+
+    monkeypatch.setattr(sets, "load_dataset", load)
+    draws = TaskDraws(spec("projected_binary"), seed=1, num_select_pairs=3)
+    draws(1), draws(2)
+    assert calls == ["toy"]
+    copy = pickle.loads(pickle.dumps(draws))
+    assert copy.dataset is None and draws.dataset is not None
+    assert all(np.array_equal(a.train_x, b.train_x) for a, b in zip(copy(2), draws(2), strict=True))
+    assert calls == ["toy", "toy"]

@@ -157,6 +157,38 @@ def _halves(dataset: Dataset, seed: int) -> tuple[Dataset, Dataset]:
     )
 
 
+def _data_tasks(
+    spec: TaskSpec, dataset: Dataset, role: int, key: tuple[int, ...], seed: int, num_select_pairs: int
+) -> list[Task]:
+    """A data-set family's tasks for ``role``: which pairs or examples from ``seed``, projections from ``key``."""
+    final_role = role == 2
+    features = spec.num_features if spec.project else None
+    if spec.family == "projected_binary":
+        search_pairs, select_pairs = split_pairs(dataset.num_classes, num_select_pairs, seed=seed)
+        return projected_binary_tasks(
+            dataset,
+            search_pairs if role == 0 else select_pairs,
+            num_features=features,
+            num_train=spec.num_train,
+            num_valid=spec.num_valid,
+            seed=key,
+            num_epochs=spec.num_epochs,
+            final=final_role,
+            num_tasks=spec.num_tasks,
+        )
+    return multiclass_tasks(
+        dataset if final_role else _halves(dataset, seed)[role],
+        spec.classes,
+        num_features=features,
+        num_train=spec.num_train,
+        num_valid=spec.num_valid,
+        seed=key,
+        num_epochs=spec.num_epochs,
+        final=final_role,
+        num_tasks=1 if spec.num_tasks is None else spec.num_tasks,
+    )
+
+
 def build_task_sets(
     search: TaskSpec,
     select: TaskSpec | None = None,
@@ -222,40 +254,10 @@ def build_task_sets(
     for index, spec in enumerate(specs):
         role = index if index < 3 else 0  # further search sets are searches too
         key = (role, seed) if index < 3 else (role, seed, index - 2)
-        if spec.family not in DATA_FAMILIES:
-            built.append(_synthetic(spec, key))
-            continue
-        dataset = data(spec)
-        final_role = role == 2
-        if spec.family == "projected_binary":
-            search_pairs, select_pairs = split_pairs(dataset.num_classes, num_select_pairs, seed=seed)
-            built.append(
-                projected_binary_tasks(
-                    dataset,
-                    search_pairs if role == 0 else select_pairs,
-                    num_features=spec.num_features if spec.project else None,
-                    num_train=spec.num_train,
-                    num_valid=spec.num_valid,
-                    seed=key,
-                    num_epochs=spec.num_epochs,
-                    final=final_role,
-                    num_tasks=spec.num_tasks,
-                )
-            )
+        if spec.family in DATA_FAMILIES:
+            built.append(_data_tasks(spec, data(spec), role, key, seed, num_select_pairs))
         else:
-            built.append(
-                multiclass_tasks(
-                    dataset if final_role else _halves(dataset, seed)[role],
-                    spec.classes,
-                    num_features=spec.num_features if spec.project else None,
-                    num_train=spec.num_train,
-                    num_valid=spec.num_valid,
-                    seed=key,
-                    num_epochs=spec.num_epochs,
-                    final=final_role,
-                    num_tasks=1 if spec.num_tasks is None else spec.num_tasks,
-                )
-            )
+            built.append(_synthetic(spec, key))
     return TaskSets(built[0], built[1], built[2], island_search=tuple(built[3:]))
 
 
@@ -265,24 +267,36 @@ _DRAW_STREAM = 1_000_003
 
 @dataclass(frozen=True)
 class TaskDraws:
-    """Fresh T_search draws of a synthetic task spec, for evolution's ``redraw_tasks_every``.
+    """Fresh T_search draws of a task spec, for evolution's ``redraw_tasks_every``.
 
-    Draw ``k`` (k >= 1) is the spec's tasks from the seed stream
-    ``(search role, seed, search_set, 1_000_003 + k)``: never one of the
-    tasks :func:`build_task_sets` makes from ``seed`` (T_search, T_select,
-    T_final, the island model's search sets) nor another draw's, and the
-    same every time it is asked for, so that runs stay reproducible and
-    resumable.
+    Draw ``k`` (k >= 1) comes from the seed stream
+    ``(search role, seed, search_set, 1_000_003 + k)``, and is the same every
+    time it is asked for, so that runs stay reproducible and resumable:
+
+    - synthetic families: the spec's tasks from that stream, never one of the
+      tasks :func:`build_task_sets` makes from ``seed`` (T_search, T_select,
+      T_final, the island model's search sets) nor another draw's;
+    - data-set families: the same data as T_search (projected binary: the
+      search pairs only, never T_select's and T_final's held-out pairs;
+      multiclass: the search half of the train part), with each task's
+      random projection and train / validation split drawn afresh from that
+      stream.
 
     Parameters
     ----------
     spec : TaskSpec
-        The T_search spec; a synthetic family.
+        The T_search spec.
     seed : int
         The run's task seed.
     search_set : int
         0 for T_search; ``j`` for the island model's ``j``-th further search set
         (the demo: its experiment number, as its T_search streams are numbered).
+    num_select_pairs : int
+        Projected binary: the held-out pairs, as given to :func:`build_task_sets`.
+    dataset : Dataset, optional
+        Data-set families: the data set, already loaded; loaded on the first
+        draw otherwise (and not carried when the draws are sent to another
+        process).
 
     Examples
     --------
@@ -295,18 +309,25 @@ class TaskDraws:
     spec: TaskSpec
     seed: int
     search_set: int = 0
+    num_select_pairs: int = 9
+    dataset: Dataset | None = dataclasses.field(default=None, compare=False, repr=False)
 
-    def __post_init__(self) -> None:
-        if self.spec.family in DATA_FAMILIES:
-            raise ValueError(
-                f"fresh T_search draws need a synthetic task family; {self.spec.family!r} tasks come from a data set"
-            )
+    def __getstate__(self) -> dict[str, object]:
+        # A data set can be large (CIFAR-10); a worker loads its own on its first draw.
+        return {**self.__dict__, "dataset": None}
 
     def __call__(self, draw: int) -> list[Task]:
         """The tasks of draw ``draw`` (>= 1; draw 0 is T_search itself)."""
         if draw < 1:
             raise ValueError(f"draws are numbered from 1 (draw 0 is T_search itself), got {draw}")
-        return _synthetic(self.spec, (0, self.seed, self.search_set, _DRAW_STREAM + draw))
+        key = (0, self.seed, self.search_set, _DRAW_STREAM + draw)
+        if self.spec.family not in DATA_FAMILIES:
+            return _synthetic(self.spec, key)
+        if self.dataset is None:
+            loaded = load_dataset(self.spec.dataset, self.spec.path, download=self.spec.download)
+            object.__setattr__(self, "dataset", loaded)  # a cache, not a change of the draws
+        assert self.dataset is not None
+        return _data_tasks(self.spec, self.dataset, 0, key, self.seed, self.num_select_pairs)
 
 
 def describe(tasks: list[Task]) -> str:
