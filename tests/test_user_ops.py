@@ -61,7 +61,7 @@ CHECKS = textwrap.dedent(
     from automl_zero.analysis.simplify import simplify
     from automl_zero.config import config_from_dict
     from automl_zero.mutation import MutationType, mutate_into, random_algorithm
-    from automl_zero.search.evolution import _from_layout, _to_layout
+    from automl_zero.search.evolution import from_layout, _to_layout
     from automl_zero.search.space import SearchSpace
     from automl_zero.tasks.synthetic import linear_regression_tasks
     from automl_zero.vm.compiled import CompiledExecutor
@@ -104,7 +104,7 @@ CHECKS = textwrap.dedent(
     seen = set()
     for _ in range(3000):
         mutate_into(ints, floats, sizes, *arrays, rng)
-        child = decode(_from_layout(ints, floats, sizes))
+        child = decode(from_layout(ints, floats, sizes))
         space.validate(child)
         seen.update(instruction.op for _, part in child.components() for instruction in part)
     assert {softmax.op, clip.op} <= seen

@@ -43,7 +43,7 @@ from automl_zero.algorithm import Algorithm, MemorySize, memory_holding, parse
 from automl_zero.baselines import baseline
 from automl_zero.config import ExperimentConfig, dump_config, load_config
 from automl_zero.rundir import PROGRESS_COLUMNS, TIMELINE_COLUMNS
-from automl_zero.search.evolution import _from_layout
+from automl_zero.search.evolution import from_layout
 from automl_zero.search.islands import IslandModel
 from automl_zero.tasks import Task
 from automl_zero.tasks.base import EvalType
@@ -503,7 +503,7 @@ class Experiment:
         chosen: dict[str, str] = {}
         for _, k, j in rows:
             ints, floats, sizes = (state[f"island{k}/{name}"][j] for name in ("pop_i", "pop_f", "pop_sizes"))
-            text = str(decode(_from_layout(ints, floats, sizes)))
+            text = str(decode(from_layout(ints, floats, sizes)))
             if text not in chosen:
                 chosen[text] = f"candidates/island{k}_slot{j}.txt"
                 _atomic_write_text(self.run_dir / chosen[text], text)

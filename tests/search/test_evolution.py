@@ -11,8 +11,8 @@ from automl_zero.ops import ALL_OPS, DEMO_OPS, SETUP_OPS, Op
 from automl_zero.search.evolution import (
     EvolutionConfig,
     RegularizedEvolution,
-    _from_layout,
     _to_layout,
+    from_layout,
     hurdle_task_count,
 )
 from automl_zero.search.space import SearchSpace
@@ -47,7 +47,7 @@ def test_mutations_stay_in_the_space() -> None:
     size_seen = set()
     for _ in range(100_000):
         kinds[mutate_into(ints, floats, sizes, *arrays, rng)] += 1
-        space.validate(decode(_from_layout(ints, floats, sizes)))
+        space.validate(decode(from_layout(ints, floats, sizes)))
         size_seen.add(tuple(sizes))
     assert kinds.min() > 10_000  # every type drawn
     assert min(s[1] for s in size_seen) == 1 and max(s[2] for s in size_seen) == 9
@@ -66,7 +66,7 @@ def test_demo_space_mutations_keep_fixed_sizes() -> None:
         mutate_into(ints, floats, sizes, *arrays, rng)
         changed += not (np.array_equal(before[0], ints) and np.array_equal(before[1], floats))
         assert tuple(sizes) == (10, 2, 8)
-        space.validate(decode(_from_layout(ints, floats, sizes)))
+        space.validate(decode(from_layout(ints, floats, sizes)))
     assert changed > 4000
 
 
@@ -393,7 +393,7 @@ def _dead_fraction(space: SearchSpace, seed: int) -> float:
         changed = [(c, k) for c in range(3) for k in range(sizes[c]) if not np.array_equal(ints[c, k], parent[0][c, k])]
         if len(changed) != 1:
             continue
-        encoded = _from_layout(ints, floats, sizes)
+        encoded = from_layout(ints, floats, sizes)
         live = live_instructions(encoded.ints, *encoded.sizes)
         c, k = changed[0]
         total += 1

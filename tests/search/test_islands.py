@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from automl_zero.search.evolution import EvolutionConfig, RegularizedEvolution, StateChanges, _from_layout
+from automl_zero.search.evolution import EvolutionConfig, RegularizedEvolution, StateChanges, from_layout
 from automl_zero.search.islands import (
     SNAPSHOT_EVERY_S,
     IslandModel,
@@ -419,7 +419,7 @@ def test_islands_search_their_own_task_sets_and_score_migrants_on_them() -> None
     for island in hosted(m).values():
         search = island.search
         for slot in np.flatnonzero(search.state["pop_birth"] == search.individuals):
-            algorithm = _from_layout(
+            algorithm = from_layout(
                 search.state["pop_i"][slot], search.state["pop_f"][slot], search.state["pop_sizes"][slot]
             )
             own = CompiledExecutor(search.tasks, SPACE.memory, seed=search.config.seed).evaluate(algorithm)

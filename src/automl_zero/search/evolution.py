@@ -560,8 +560,6 @@ class RegularizedEvolution:
         self._tasks0 = self.tasks
         self._draws = draws
         self._draw = 0  # which draw self.tasks is
-        first = self.tasks[0]
-        fec_train = min(config.fec_train_examples, len(first.train_x))
         self._build_batches(self.tasks)
         self._space = (space.to_ints(), space.op_table(), space.mutation_table())
         self._params_i = np.array(
@@ -573,7 +571,7 @@ class RegularizedEvolution:
                 int(config.hurdles),
                 max(1, config.population_size // 10),
                 seed_setting(config.seed),
-                fec_train * len(self.tasks) if config.charge_skipped_fingerprints else 0,
+                self._fec_train * len(self.tasks) if config.charge_skipped_fingerprints else 0,
             ],
             dtype=np.int64,
         )
@@ -615,6 +613,7 @@ class RegularizedEvolution:
         fec_valid = min(config.fec_valid_examples, len(first.valid_x))
         self._fec = batch([_truncated(t, fec_train, fec_valid) for t in tasks])
         self._fec.errors = np.zeros((fec_train + fec_valid, len(tasks)))
+        self._fec_train = fec_train  # a draw has T_search's shape, so this stays the same
         self._hurdle = batch(hurdle)
 
     def _use_draw(self, draw: int) -> None:
@@ -773,7 +772,7 @@ class RegularizedEvolution:
     def best_algorithm(self) -> Algorithm:
         """The best algorithm seen in this run."""
         s = self.state
-        return decode(_from_layout(s["best_i"], s["best_f"], s["best_sizes"]))
+        return decode(from_layout(s["best_i"], s["best_f"], s["best_sizes"]))
 
     def population_fitness(self) -> np.ndarray:
         """Fitness of the individuals alive now."""
@@ -787,7 +786,7 @@ class RegularizedEvolution:
         order = np.argsort(s["pop_birth"][:filled], kind="stable")
         return [
             (
-                decode(_from_layout(s["pop_i"][j], s["pop_f"][j], s["pop_sizes"][j])),
+                decode(from_layout(s["pop_i"][j], s["pop_f"][j], s["pop_sizes"][j])),
                 float(s["pop_fit"][j]),
                 int(s["pop_birth"][j]),
             )
@@ -922,7 +921,7 @@ class RegularizedEvolution:
             self._cover(ints)
             # A stream of its own for each migrant, as for every individual born here.
             stream = evaluation_stream(self.config.seed, self.individuals) + j
-            fitness = self._migration_executor.evaluate(_from_layout(ints, floats, sizes), seed=stream)
+            fitness = self._migration_executor.evaluate(from_layout(ints, floats, sizes), seed=stream)
             slot = int(counters[C_HEAD])
             s["pop_i"][slot], s["pop_f"][slot], s["pop_sizes"][slot] = ints, floats, sizes
             s["pop_fit"][slot] = fitness
@@ -1074,7 +1073,12 @@ def _to_layout(encoded: EncodedAlgorithm, capacity: int) -> tuple[np.ndarray, np
     return ints, floats, np.array(encoded.sizes, dtype=np.int64)
 
 
-def _from_layout(ints: np.ndarray, floats: np.ndarray, sizes: np.ndarray) -> EncodedAlgorithm:
+def from_layout(ints: np.ndarray, floats: np.ndarray, sizes: np.ndarray) -> EncodedAlgorithm:
+    """The encoded algorithm in one population slot of a search state (``pop_i[j]``, ``pop_f[j]``, ``pop_sizes[j]``).
+
+    The state keeps each component function in fixed-size rows padded to
+    its maximum; this cuts them to their sizes and joins them.
+    """
     rows_i = np.concatenate([ints[c, : sizes[c]] for c in range(3)])
     rows_f = np.concatenate([floats[c, : sizes[c]] for c in range(3)])
     return EncodedAlgorithm(rows_i, rows_f, (int(sizes[0]), int(sizes[1]), int(sizes[2])))

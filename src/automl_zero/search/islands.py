@@ -59,7 +59,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from automl_zero.algorithm import Algorithm
-from automl_zero.search.evolution import EvolutionConfig, RegularizedEvolution, StateChanges, _from_layout
+from automl_zero.search.evolution import EvolutionConfig, RegularizedEvolution, StateChanges, from_layout
 from automl_zero.search.space import SearchSpace
 from automl_zero.tasks.base import Task
 from automl_zero.vm.encode import decode
@@ -1127,7 +1127,7 @@ class IslandModel:
     def best_algorithm(self) -> Algorithm:
         """The best algorithm found on any island."""
         s = self._state
-        return decode(_from_layout(s["best_i"], s["best_f"], s["best_sizes"]))
+        return decode(from_layout(s["best_i"], s["best_f"], s["best_sizes"]))
 
     def _current_stats(self) -> list[dict[str, float]]:
         if not self._stats[0]:  # no round completed since the start or a restore: ask the islands

@@ -25,7 +25,7 @@ from automl_zero.search.evolution import (
     RegularizedEvolution,
     _batch_tuple,
     _evaluate_child,
-    _from_layout,
+    from_layout,
 )
 from automl_zero.search.space import SearchSpace
 from automl_zero.tasks.base import Task
@@ -170,7 +170,7 @@ class RandomSearch:
 
     def best_algorithm(self) -> Algorithm:
         """The best random algorithm seen."""
-        return decode(_from_layout(self._best_i, self._best_f, self._sizes))
+        return decode(from_layout(self._best_i, self._best_f, self._sizes))
 
     def stats(self) -> dict[str, float]:
         """The evaluation counters (FEC hits, training steps)."""
