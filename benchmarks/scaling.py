@@ -171,7 +171,7 @@ def main() -> None:
     args = parser.parse_args()
 
     tasks = linear_regression_tasks(10, 4, 100, 100, seed=args.seed)
-    config = DEMO_CONFIG.__class__(**{**DEMO_CONFIG.__dict__, "seed": args.seed})
+    config = DEMO_CONFIG.__class__(**{**DEMO_CONFIG.__dict__, "seed": args.seed, "redraw_tasks_every": 0})
 
     def islands(
         workers: int,

@@ -30,7 +30,8 @@ THRESHOLD = 0.9999
 
 
 def config(**changes: object) -> EvolutionConfig:
-    return EvolutionConfig(**{**DEMO_CONFIG.__dict__, **changes})
+    # Searches on one fixed T_search (the original's), except where run_demo draws them afresh.
+    return EvolutionConfig(**{**DEMO_CONFIG.__dict__, "redraw_tasks_every": 0, **changes})
 
 
 def throughput(seed: int, individuals: int, **changes: object) -> float:
@@ -98,7 +99,7 @@ def main() -> None:
         }.items()
     }
     demo_on = [run_demo(seed, args.max_seconds) for seed in args.seeds]
-    no_cache = config(fec=False, structural_hash=False)
+    no_cache = config(fec=False, structural_hash=False, redraw_tasks_every=DEMO_CONFIG.redraw_tasks_every)
     demo_off = [run_demo(seed, args.max_seconds, config=no_cache) for seed in args.seeds]
     result["caches"] = {
         "individuals_per_s": rates,

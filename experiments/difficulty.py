@@ -58,7 +58,8 @@ def individuals_to_success(space: SearchSpace, seed: int, max_individuals: int) 
     experiment = 0
     while total < max_individuals:
         experiment += 1
-        search = RegularizedEvolution(space, tasks, dataclasses.replace(DEMO_CONFIG, seed=seed * 1000 + experiment))
+        fixed = dataclasses.replace(DEMO_CONFIG, seed=seed * 1000 + experiment, redraw_tasks_every=0)  # the original's
+        search = RegularizedEvolution(space, tasks, fixed)
         while search.train_steps < MAX_TRAIN_STEPS and total + search.individuals < max_individuals:
             search.step(2000)
             if search.best_fitness > THRESHOLD:

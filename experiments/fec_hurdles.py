@@ -75,7 +75,7 @@ def main() -> None:
     for seed in args.seeds:
         tasks = linear_regression_tasks(10, 4, 100, 100, seed=seed)
         for name, changes in caches.items():
-            config = dataclasses.replace(DEMO_CONFIG, seed=seed, **changes)
+            config = dataclasses.replace(DEMO_CONFIG, seed=seed, redraw_tasks_every=0, **changes)  # fixed tasks
             result = run(DEMO_SPACE, tasks, config, args.individuals)
             fec_rows[name].append(result)
             print(

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, MemorySize
 from automl_zero.config import (
@@ -23,9 +24,10 @@ from automl_zero.config import (
     dump_config,
     load_config,
 )
+from automl_zero.demo import DEMO_CONFIG
 from automl_zero.mutation import MutationType
 from automl_zero.ops import DEMO_OPS, LEARN_OPS, SETUP_OPS, Op
-from automl_zero.search.evolution import EvolutionConfig
+from automl_zero.search.evolution import REDRAW_TASKS_EVERY, EvolutionConfig
 from automl_zero.search.space import SearchSpace
 from automl_zero.tasks import build_task_sets
 from automl_zero.tasks.sets import TaskSpec
@@ -162,7 +164,7 @@ def test_demo_config_is_the_spec_demo() -> None:
     assert config.memory == MemorySize(4, 3, 1)
     assert config.search_space == SearchSpace()  # the demo's space is SearchSpace's default
     assert config.search_space.setup_ops == DEMO_OPS
-    assert dataclasses.replace(config.evolution, seed=0) == EvolutionConfig()
+    assert dataclasses.replace(config.evolution, seed=0) == DEMO_CONFIG  # fresh task draws included
     assert config.budget.max_seconds == 300
 
 
@@ -508,3 +510,15 @@ def test_a_data_set_with_neither_path_nor_download(tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", ["demo", "digits", "multiclass", "nonlinear"])
 def test_ready_configs_on_bundled_data_pass_the_data_check(name: str) -> None:
     load_config(next(path for path in CONFIGS if path.stem == name), check_data=True)
+
+
+def test_an_experiment_draws_its_search_tasks_afresh_unless_its_config_says_otherwise() -> None:
+    assert EvolutionConfig().redraw_tasks_every == 0  # the search alone is given tasks, not a way to draw them
+    drawn = config_from_dict({"evolution": {"population_size": 50}})
+    assert drawn.evolution.redraw_tasks_every == REDRAW_TASKS_EVERY > 0
+    assert drawn.evolution.population_size == 50
+    fixed = config_from_dict({"evolution": {"redraw_tasks_every": 0}})
+    assert fixed.evolution.redraw_tasks_every == 0
+    # A run directory's resolved config keeps the choice either way.
+    assert config_from_dict(yaml.safe_load(dump_config(fixed))).evolution.redraw_tasks_every == 0
+    assert config_from_dict(yaml.safe_load(dump_config(drawn))).evolution.redraw_tasks_every == REDRAW_TASKS_EVERY

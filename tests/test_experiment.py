@@ -160,7 +160,8 @@ def test_a_run_with_fresh_task_draws_resumes_exactly_on_every_island(tmp_path: P
     resumed.close()
     whole.close()
     # Not the fixed T_search's run.
-    fixed = run_to_end(dataclasses.replace(config(6000), evolution=small_config().evolution), tmp_path / "fixed")
+    fixed_evolution = dataclasses.replace(small_config().evolution, redraw_tasks_every=0)
+    fixed = run_to_end(dataclasses.replace(config(6000), evolution=fixed_evolution), tmp_path / "fixed")
     fixed.close()
     assert timeline(tmp_path / "fixed") != timeline(tmp_path / "whole")
 

@@ -84,7 +84,7 @@ class _CompileStatus:
 
 def _demo(args: argparse.Namespace) -> int:
     """Run the original's demo: rediscover linear regression by SGD."""
-    from automl_zero.demo import Progress, run_demo
+    from automl_zero.demo import DEMO_CONFIG, Progress, run_demo
 
     if args.max_seconds is not None and args.max_seconds <= 0:
         raise ValueError(f"--max-seconds must be positive, got {args.max_seconds:g}")
@@ -96,6 +96,11 @@ def _demo(args: argparse.Namespace) -> int:
             "training steps, as the original's do."
             if args.full_experiments
             else "training steps, or as soon as it succeeds (--full-experiments: always run them out)."
+        )
+        + (
+            "\nEach experiment searches one fixed set of tasks, as the original's do."
+            if args.fixed_tasks
+            else "\nThe search tasks are drawn afresh every 10,000 individuals (--fixed-tasks: one set per experiment)."
         ),
         flush=True,
     )
@@ -120,6 +125,7 @@ def _demo(args: argparse.Namespace) -> int:
             progress=report,
             on_stage=status.stage,
             stop_at_success=not args.full_experiments,
+            config=replace(DEMO_CONFIG, redraw_tasks_every=0) if args.fixed_tasks else DEMO_CONFIG,
         )
     finally:
         status.stop()
@@ -484,6 +490,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--full-experiments",
         action="store_true",
         help="run every experiment to its 2e8 training steps, as the original does, instead of ending it at success",
+    )
+    demo.add_argument(
+        "--fixed-tasks",
+        action="store_true",
+        help="search one fixed T_search per experiment, as the original does, instead of fresh draws of it every "
+        "10,000 individuals",
     )
     demo.set_defaults(handler=_demo)
 

@@ -44,7 +44,7 @@ from automl_zero.algorithm import MemorySize, parse
 from automl_zero.baselines import BASELINES
 from automl_zero.mutation import MutationType
 from automl_zero.ops import ALL_OPS, DEMO_OPS, LEARN_OPS, PREDICT_OPS, SETUP_OPS, Op
-from automl_zero.search.evolution import EvolutionConfig
+from automl_zero.search.evolution import REDRAW_TASKS_EVERY, EvolutionConfig
 from automl_zero.search.islands import BACKENDS, IslandsConfig
 from automl_zero.search.space import DEMO_MUTATIONS, SearchSpace
 from automl_zero.tasks.datasets import DATASETS, missing_data
@@ -204,6 +204,12 @@ class ExperimentConfig:
     tasks : TasksConfig
     search_space : SearchSpace
     evolution : EvolutionConfig
+        Default: :class:`~automl_zero.search.evolution.EvolutionConfig`'s
+        defaults, but drawing T_search afresh every
+        :data:`~automl_zero.search.evolution.REDRAW_TASKS_EVERY` individuals
+        (an experiment knows its task specs, so it can draw); so does a
+        config read from a file or mapping that does not set
+        ``evolution.redraw_tasks_every``.
     budget : BudgetConfig
     run : RunConfig
     islands : IslandsConfig
@@ -221,7 +227,7 @@ class ExperimentConfig:
     memory: MemorySize = field(default_factory=lambda: MemorySize(4, 3, 1))
     tasks: TasksConfig = field(default_factory=lambda: TasksConfig(TaskSpec()))
     search_space: SearchSpace = field(default_factory=SearchSpace)
-    evolution: EvolutionConfig = field(default_factory=EvolutionConfig)
+    evolution: EvolutionConfig = field(default_factory=lambda: EvolutionConfig(redraw_tasks_every=REDRAW_TASKS_EVERY))
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     run: RunConfig = field(default_factory=RunConfig)
     islands: IslandsConfig = field(default_factory=IslandsConfig)
@@ -617,6 +623,11 @@ def config_from_dict(
     """
     reader = _Reader(source, lines)
     config: ExperimentConfig = reader.build(ExperimentConfig, {} if data is None else data, (), base=ExperimentConfig())
+    evolution = (data or {}).get("evolution") or {}
+    if "redraw_tasks_every" not in evolution:  # an experiment's default differs from EvolutionConfig's
+        config = dataclasses.replace(
+            config, evolution=dataclasses.replace(config.evolution, redraw_tasks_every=REDRAW_TASKS_EVERY)
+        )
     if config.initial_algorithm is not None:
         path = ("initial_algorithm",)
         try:
@@ -930,9 +941,9 @@ _DOCS: dict[tuple[type, str], str] = {
         f"How per-task fitnesses combine: {' | '.join(COMBINATIONS)} (the demo: mean; the paper's full runs: median)."
     ),
     (EvolutionConfig, "redraw_tasks_every"): (
-        "Replace T_search with fresh tasks of the same kind every this many individuals (data-set families: "
-        "the same search data with fresh projections and splits; the FEC cache is emptied each time). "
-        "Integer >= 0 (0: never, a fixed T_search as in the original)."
+        "Replace T_search with fresh tasks of the same kind every this many individuals per island (data-set "
+        "families: the same search data with fresh projections and splits; the FEC cache is emptied each time). "
+        f"Integer >= 0; default {REDRAW_TASKS_EVERY}; 0: never, a fixed T_search as in the original."
     ),
     (BudgetConfig, "max_individuals"): "Stop after this many individuals, integer >= 1. null: no limit.",
     (BudgetConfig, "max_seconds"): "Stop after this many seconds of search, > 0. null: no limit.",

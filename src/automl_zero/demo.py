@@ -16,14 +16,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from automl_zero.algorithm import Algorithm
-from automl_zero.search.evolution import EvolutionConfig, RegularizedEvolution
+from automl_zero.search.evolution import REDRAW_TASKS_EVERY, EvolutionConfig, RegularizedEvolution
 from automl_zero.search.space import SearchSpace
 from automl_zero.tasks import linear_regression_tasks
 from automl_zero.tasks.sets import TaskDraws, TaskSpec
 from automl_zero.vm.compiled import CompiledExecutor
 
 DEMO_SPACE = SearchSpace()  # the demo's memory, ops, sizes and mutations are SearchSpace's defaults
-DEMO_CONFIG = EvolutionConfig()  # P=1000, T=10, mutate 0.9, FEC 10/10, random initial population
+# P=1000, T=10, mutate 0.9, FEC 10/10, random initial population, as the original's; and fresh T_search draws
+# (redraw_tasks_every=0: the original's fixed T_search per experiment, as --fixed-tasks gives).
+DEMO_CONFIG = EvolutionConfig(redraw_tasks_every=REDRAW_TASKS_EVERY)
 SUFFICIENT_FITNESS = 0.9999
 MAX_TRAIN_STEPS = 200_000_000
 CHUNK = 10_000  # individuals between progress reports

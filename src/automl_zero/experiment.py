@@ -479,14 +479,16 @@ class Experiment:
 
         With fresh task draws (``evolution.redraw_tasks_every``) a fitness is
         measured on the draw of its time, so a new best may only be a lucky
-        draw, and the discoveries stop once one was: the final populations'
-        ``run.candidates`` fittest distinct algorithms (on the latest draws)
-        are candidates too, written to ``candidates/``.
+        draw, and the discoveries stop once one was: once T_search has been
+        redrawn, the final populations' ``run.candidates`` fittest distinct
+        algorithms (on the latest draws) are candidates too, written to
+        ``candidates/``.
         """
         rows = read_csv(self.run_dir / "timeline.csv")
         latest = rows[::-1][: self.config.run.candidates]
         found = [(row["algorithm"], parse((self.run_dir / row["algorithm"]).read_text())) for row in latest]
-        if self.config.evolution.redraw_tasks_every > 0:
+        every = self.config.evolution.redraw_tasks_every
+        if every > 0 and self.search.individuals // self.search.num_islands >= every:  # T_search was redrawn
             found += self._population_candidates(self.config.run.candidates)
         return found
 
