@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -130,6 +131,21 @@ def test_a_resumed_run_equals_an_uninterrupted_one(tmp_path: Path) -> None:
         assert np.array_equal(resumed.search.state[name], array), name
 
 
+def whole_and_resumed(
+    config: Callable[[int], ExperimentConfig], stop: int, total: int, tmp_path: Path
+) -> tuple[Experiment, Experiment]:
+    """An uninterrupted run of ``total`` individuals, and one stopped at ``stop`` and resumed; same end state."""
+    whole = run_to_end(config(total), tmp_path / "whole")
+    first = Experiment.create(config(stop), tmp_path / "parts")
+    first.run()
+    first.close()
+    resumed = Experiment.open(tmp_path / "parts", max_individuals=total)
+    resumed.run()
+    for name, array in whole.search.state.items():
+        assert np.array_equal(resumed.search.state[name], array), name
+    return whole, resumed
+
+
 def test_a_run_with_fresh_task_draws_resumes_exactly_on_every_island(tmp_path: Path) -> None:
     """Two islands redraw T_search every 1,000 individuals; a resume continues the draws."""
 
@@ -141,17 +157,10 @@ def test_a_run_with_fresh_task_draws_resumes_exactly_on_every_island(tmp_path: P
             islands=dataclasses.replace(base.islands, count=2),
         )
 
-    whole = run_to_end(config(6000), tmp_path / "whole")
     # Stopped between two migrations (1,250 per island, migrating every 2,000): the resumed run's rounds
     # end where the uninterrupted run's do, so it migrates at the same moments.
-    first = Experiment.create(config(2500), tmp_path / "parts")
-    first.run()
-    first.close()
-    resumed = Experiment.open(tmp_path / "parts", max_individuals=6000)
-    resumed.run()
+    whole, resumed = whole_and_resumed(config, 2500, 6000, tmp_path)
     assert timeline(tmp_path / "parts") == timeline(tmp_path / "whole")
-    for name, array in whole.search.state.items():
-        assert np.array_equal(resumed.search.state[name], array), name
     # Fitnesses from different draws do not compare: the final populations' fittest are candidates too.
     report = resumed.report()
     names = [c["file"] for c in report["candidates"]]
@@ -178,19 +187,12 @@ def test_digits_pairs_redraw_their_projections_and_resume_exactly(tmp_path: Path
             evolution=dataclasses.replace(base.evolution, redraw_tasks_every=500),
         )
 
-    whole = run_to_end(config(3000), tmp_path / "whole")
-    first = Experiment.create(config(1200), tmp_path / "parts")
-    first.run()
-    first.close()
-    resumed = Experiment.open(tmp_path / "parts", max_individuals=3000)
-    resumed.run()
+    whole, resumed = whole_and_resumed(config, 1200, 3000, tmp_path)
     # The stop, mid-round, recorded the best it had (at 1,083); the uninterrupted run's round went on to 1,523
     # first. Every other row is the same.
     parts, uninterrupted = timeline(tmp_path / "parts"), timeline(tmp_path / "whole")
     assert [row for row in parts if not 1000 <= row[0] < 1200] == uninterrupted
     assert len(parts) == len(uninterrupted) + 1
-    for name, array in whole.search.state.items():
-        assert np.array_equal(resumed.search.state[name], array), name
     resumed.close()
     whole.close()
 

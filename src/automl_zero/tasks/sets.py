@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sklearn.model_selection import train_test_split
@@ -162,31 +163,20 @@ def _data_tasks(
 ) -> list[Task]:
     """A data-set family's tasks for ``role``: which pairs or examples from ``seed``, projections from ``key``."""
     final_role = role == 2
-    features = spec.num_features if spec.project else None
+    shared: dict[str, Any] = {
+        "num_features": spec.num_features if spec.project else None,
+        "num_train": spec.num_train,
+        "num_valid": spec.num_valid,
+        "seed": key,
+        "num_epochs": spec.num_epochs,
+        "final": final_role,
+    }
     if spec.family == "projected_binary":
         search_pairs, select_pairs = split_pairs(dataset.num_classes, num_select_pairs, seed=seed)
-        return projected_binary_tasks(
-            dataset,
-            search_pairs if role == 0 else select_pairs,
-            num_features=features,
-            num_train=spec.num_train,
-            num_valid=spec.num_valid,
-            seed=key,
-            num_epochs=spec.num_epochs,
-            final=final_role,
-            num_tasks=spec.num_tasks,
-        )
-    return multiclass_tasks(
-        dataset if final_role else _halves(dataset, seed)[role],
-        spec.classes,
-        num_features=features,
-        num_train=spec.num_train,
-        num_valid=spec.num_valid,
-        seed=key,
-        num_epochs=spec.num_epochs,
-        final=final_role,
-        num_tasks=1 if spec.num_tasks is None else spec.num_tasks,
-    )
+        pairs = search_pairs if role == 0 else select_pairs
+        return projected_binary_tasks(dataset, pairs, num_tasks=spec.num_tasks, **shared)
+    part = dataset if final_role else _halves(dataset, seed)[role]
+    return multiclass_tasks(part, spec.classes, num_tasks=1 if spec.num_tasks is None else spec.num_tasks, **shared)
 
 
 def build_task_sets(
