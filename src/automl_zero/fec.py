@@ -31,7 +31,8 @@ from numba import uint64
 
 from automl_zero.vm.jit import kernel
 
-_jit = kernel()
+# None of these allocates: compiled without reference counting (see kernel).
+_jit = kernel(refcounted=False)
 
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)

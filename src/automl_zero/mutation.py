@@ -11,12 +11,13 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from automl_zero.algorithm import Algorithm, Instruction, MemorySize
 from automl_zero.ops import OPS, Kind, Op, Param
-from automl_zero.vm.compiled import IN1_KIND, IN2_KIND, OUT_KIND, live_after, task_gaussian, task_uniform
+from automl_zero.vm.compiled import IN1_KIND, IN2_KIND, OUT_KIND, live_after_into, task_gaussian, task_uniform
 from automl_zero.vm.jit import kernel
 
 # Positions in the space vector (SearchSpace.to_ints); kept here so that the kernels below need no import cycle.
@@ -148,29 +149,31 @@ _NUM_INPUTS = np.array([len(row.inputs) for row in OPS], dtype=np.int64)
 _NUM_PARAMS = np.array([len(row.params) for row in OPS], dtype=np.int64)
 
 _jit = kernel()
+# Kernels that allocate nothing: compiled without reference counting (see kernel).
+_bare = kernel(refcounted=False)
 
 
-@_jit
+@_bare
 def next_uniform(rng: np.ndarray) -> float:
     """A float in [0, 1) from the SplitMix64 stream in ``rng[0]``."""
     return task_uniform(rng, 0)
 
 
-@_jit
+@_bare
 def randint(rng: np.ndarray, n: int) -> int:
     """An integer in [0, n)."""
     i = int(task_uniform(rng, 0) * n)
     return i if i < n else n - 1
 
 
-@_jit
+@_bare
 def _random_address(rng: np.ndarray, kind: int, output: bool, space: np.ndarray) -> int:
     count = space[SP_S + kind]
     low = 1 if output and kind != 2 else 0
     return low + randint(rng, count - low)
 
 
-@_jit
+@_bare
 def _random_param(rng: np.ndarray, code: int, constant_init: int) -> float:
     if code == _P_INDEX or code == _P_STD:
         return next_uniform(rng)
@@ -180,7 +183,7 @@ def _random_param(rng: np.ndarray, code: int, constant_init: int) -> float:
     return 2.0 * next_uniform(rng) - 1.0
 
 
-@_jit
+@_bare
 def random_instruction_into(row_i: np.ndarray, row_f: np.ndarray, op: int, space: np.ndarray, rng: np.ndarray) -> None:
     """Write a random instruction of ``op`` (random addresses and parameters) into a row."""
     row_i[0] = op
@@ -192,12 +195,12 @@ def random_instruction_into(row_i: np.ndarray, row_f: np.ndarray, op: int, space
         row_f[slot] = _random_param(rng, code, space[SP_CONSTANT_INIT]) if code != _P_NONE else 0.0
 
 
-@_jit
+@_bare
 def _random_op(component: int, space: np.ndarray, op_table: np.ndarray, rng: np.ndarray) -> int:
     return op_table[component, randint(rng, space[SP_NUM_OPS + component])]
 
 
-@_jit
+@_bare
 def random_component_into(
     ints: np.ndarray,
     floats: np.ndarray,
@@ -212,7 +215,7 @@ def random_component_into(
         random_instruction_into(ints[k], floats[k], _random_op(component, space, op_table, rng), space, rng)
 
 
-@_jit
+@_bare
 def _perturb(value: float, flip: bool, mode: int, rng: np.ndarray) -> float:
     """Change a real constant (see CONSTANT_MUTATIONS); ``flip`` allows sign flips (not for a std)."""
     if mode == 1:
@@ -227,7 +230,7 @@ def _perturb(value: float, flip: bool, mode: int, rng: np.ndarray) -> float:
     return result if math.isfinite(result) else value
 
 
-@_jit
+@_bare
 def _alter_param(row_i: np.ndarray, row_f: np.ndarray, space: np.ndarray, rng: np.ndarray) -> None:
     op = row_i[0]
     if op == 0:
@@ -254,23 +257,22 @@ def _alter_param(row_i: np.ndarray, row_f: np.ndarray, space: np.ndarray, rng: n
         row_i[3] = _random_address(rng, OUT_KIND[op], True, space)
 
 
-@_jit
-def _pick_component(eligible: np.ndarray, rng: np.ndarray) -> int:
-    count = 0
-    for c in range(3):
-        count += eligible[c]
+@_bare
+def _pick_component(setup: bool, predict: bool, learn: bool, rng: np.ndarray) -> int:
+    """A uniform one of the eligible component functions, or -1 if none is."""
+    count = int(setup) + int(predict) + int(learn)
     if count == 0:
         return -1
     pick = randint(rng, count)
     for c in range(3):
-        if eligible[c]:
+        if setup if c == 0 else (predict if c == 1 else learn):
             if pick == 0:
                 return c
             pick -= 1
     return -1
 
 
-@_jit
+@_bare
 def _pick_address(mask: np.int64, count: int, low: int, rng: np.ndarray) -> int:
     """A uniform address in [low, count) whose bit is set in ``mask``; -1 if there is none."""
     n = 0
@@ -287,9 +289,9 @@ def _pick_address(mask: np.int64, count: int, low: int, rng: np.ndarray) -> int:
     return -1
 
 
-@_jit
+@_bare
 def _value_masks(
-    ints: np.ndarray, sizes: np.ndarray, c: int, k: int, exclude: int, holds: np.ndarray, read: np.ndarray
+    ints: np.ndarray, sizes: np.ndarray, c: int, k: int, exclude: int, holds: np.ndarray, read: np.ndarray, work: Any
 ) -> None:
     """Bitmasks per kind: addresses that hold a value at position ``k`` of component ``c``, and live ones.
 
@@ -300,8 +302,9 @@ def _value_masks(
     features (v0), and in Learn the label (s0) and the prediction (s1). An
     address is live after ``k`` when a value written there can still reach a
     prediction (:func:`~automl_zero.vm.compiled.live_after`; binary and
-    regression tasks).
+    regression tasks). ``work`` is :func:`mutate_with`'s.
     """
+    flat, keep, _ = work
     one = np.int64(1)
     for kind in range(3):
         holds[kind] = 0
@@ -309,7 +312,6 @@ def _value_masks(
         holds[1] |= one  # v0, the features
     if c == 2:
         holds[0] |= one | (one << 1)  # s0, the label; s1, the prediction
-    flat = np.zeros((sizes[0] + sizes[1] + sizes[2], 4), dtype=np.int64)
     n = 0
     position = 0
     for d in range(3):
@@ -324,10 +326,10 @@ def _value_masks(
             out_kind = OUT_KIND[ints[d, j, 0]]
             if out_kind >= 0 and (c > 0 or (d == 0 and j < k)):
                 holds[out_kind] |= one << ints[d, j, 3]
-    read[0], read[1], read[2] = live_after(flat, sizes[0], sizes[1], sizes[2], position, False)
+    read[0], read[1], read[2] = live_after_into(flat, sizes[0], sizes[1], sizes[2], position, False, keep)
 
 
-@_jit
+@_bare
 def _new_instruction_into(
     ints: np.ndarray,
     floats: np.ndarray,
@@ -338,6 +340,7 @@ def _new_instruction_into(
     space: np.ndarray,
     op_table: np.ndarray,
     rng: np.ndarray,
+    work: Any,
 ) -> None:
     """A random instruction for position ``k`` of component ``c``, written into that row.
 
@@ -352,9 +355,10 @@ def _new_instruction_into(
     if not semantic:
         random_instruction_into(ints[c, k], floats[c, k], op, space, rng)
         return
-    holds = np.zeros(3, dtype=np.int64)
-    read = np.zeros(3, dtype=np.int64)
-    _value_masks(ints, sizes, c, k, exclude, holds, read)
+    masks = work[2]
+    holds = masks[0:3]
+    read = masks[3:6]
+    _value_masks(ints, sizes, c, k, exclude, holds, read, work)
     random_instruction_into(ints[c, k], floats[c, k], op, space, rng)
     for slot in range(2):
         kind = IN1_KIND[op] if slot == 0 else IN2_KIND[op]
@@ -369,7 +373,7 @@ def _new_instruction_into(
             ints[c, k, 3] = a
 
 
-@_jit
+@_bare
 def _move_row(ints: np.ndarray, floats: np.ndarray, c: int, source: int, target: int) -> None:
     """Copy instruction ``source`` of component ``c`` over instruction ``target``.
 
@@ -381,7 +385,7 @@ def _move_row(ints: np.ndarray, floats: np.ndarray, c: int, source: int, target:
         floats[c, target, j] = floats[c, source, j]
 
 
-@_jit
+@_bare
 def _insert(
     ints: np.ndarray,
     floats: np.ndarray,
@@ -390,16 +394,17 @@ def _insert(
     space: np.ndarray,
     op_table: np.ndarray,
     rng: np.ndarray,
+    work: Any,
 ) -> None:
     size = sizes[c]
     position = randint(rng, size + 1)
     for k in range(size, position, -1):
         _move_row(ints, floats, c, k - 1, k)
     sizes[c] = size + 1
-    _new_instruction_into(ints, floats, sizes, c, position, position, space, op_table, rng)
+    _new_instruction_into(ints, floats, sizes, c, position, position, space, op_table, rng, work)
 
 
-@_jit
+@_bare
 def _remove(ints: np.ndarray, floats: np.ndarray, sizes: np.ndarray, c: int, rng: np.ndarray) -> None:
     size = sizes[c]
     position = randint(rng, size)
@@ -423,29 +428,60 @@ def mutate_into(
     """Apply one mutation, of a type drawn uniformly from ``mutations``; return the type.
 
     The result always stays inside the space: addresses in range, allowed ops,
-    sizes within [min, max].
+    sizes within [min, max]. The search's kernels call :func:`mutate_with`
+    with work arrays of their own.
+    """
+    rows = 3 * ints.shape[1]
+    work = (np.zeros((rows, 4), dtype=np.int64), np.zeros(rows, dtype=np.bool_), np.zeros(6, dtype=np.int64))
+    return mutate_with(ints, floats, sizes, space, op_table, mutations, rng, work)
+
+
+@_bare
+def mutate_with(
+    ints: np.ndarray,
+    floats: np.ndarray,
+    sizes: np.ndarray,
+    space: np.ndarray,
+    op_table: np.ndarray,
+    mutations: np.ndarray,
+    rng: np.ndarray,
+    work: Any,
+) -> int:
+    """:func:`mutate_into` with work arrays, allocating nothing (for the search's kernels).
+
+    ``work`` is (rows, marks, masks): int64 rows (at least 3 x capacity, 4)
+    for the algorithm's instructions, booleans (at least 3 x capacity) for
+    liveness marks, and 6 int64 for the address masks of a semantic
+    insertion.
     """
     kind = mutations[randint(rng, mutations.shape[0])]
-    eligible = np.zeros(3, dtype=np.int64)
+    eligible_setup, eligible_predict, eligible_learn = False, False, False
     for c in range(3):
         has_ops = space[SP_NUM_OPS + c] > 0
+        eligible = False
         if kind == 0:
-            eligible[c] = sizes[c] > 0
+            eligible = sizes[c] > 0
         elif kind == 1 or kind == 2 or kind == 4:
-            eligible[c] = sizes[c] > 0 and has_ops
+            eligible = sizes[c] > 0 and has_ops
         elif kind == 3:
-            eligible[c] = (sizes[c] < space[SP_MAX + c] and has_ops) or sizes[c] > space[SP_MIN + c]
+            eligible = (sizes[c] < space[SP_MAX + c] and has_ops) or sizes[c] > space[SP_MIN + c]
         elif kind == 7:
-            eligible[c] = sizes[c] < space[SP_MAX + c] and has_ops
+            eligible = sizes[c] < space[SP_MAX + c] and has_ops
         elif kind == 8:
-            eligible[c] = sizes[c] > space[SP_MIN + c]
+            eligible = sizes[c] > space[SP_MIN + c]
+        if c == 0:
+            eligible_setup = eligible
+        elif c == 1:
+            eligible_predict = eligible
+        else:
+            eligible_learn = eligible
     if kind == 5:
         for c in range(3):
             random_component_into(ints[c], floats[c], c, sizes[c], space, op_table, rng)
         return kind
     if kind == 6:
         return kind
-    c = _pick_component(eligible, rng)
+    c = _pick_component(eligible_setup, eligible_predict, eligible_learn, rng)
     if c < 0:
         return kind
     if kind == 0:
@@ -453,7 +489,7 @@ def mutate_into(
         _alter_param(ints[c, k], floats[c, k], space, rng)
     elif kind == 1:
         k = randint(rng, sizes[c])
-        _new_instruction_into(ints, floats, sizes, c, k, k, space, op_table, rng)
+        _new_instruction_into(ints, floats, sizes, c, k, k, space, op_table, rng, work)
     elif kind == 2:
         random_component_into(ints[c], floats[c], c, sizes[c], space, op_table, rng)
     elif kind == 3:
@@ -462,12 +498,12 @@ def mutate_into(
         if can_remove and (not can_insert or next_uniform(rng) < 2.0 / 3.0):
             _remove(ints, floats, sizes, c, rng)
         else:
-            _insert(ints, floats, sizes, c, space, op_table, rng)
+            _insert(ints, floats, sizes, c, space, op_table, rng, work)
     elif kind == 4:
         _remove(ints, floats, sizes, c, rng)
-        _insert(ints, floats, sizes, c, space, op_table, rng)
+        _insert(ints, floats, sizes, c, space, op_table, rng, work)
     elif kind == 7:
-        _insert(ints, floats, sizes, c, space, op_table, rng)
+        _insert(ints, floats, sizes, c, space, op_table, rng, work)
     elif kind == 8:
         _remove(ints, floats, sizes, c, rng)
     return kind

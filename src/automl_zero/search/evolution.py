@@ -31,7 +31,7 @@ from automl_zero.fec import (
     structure_hash,
     touched_positions,
 )
-from automl_zero.mutation import mutate_into, next_uniform, randint, random_component_into
+from automl_zero.mutation import mutate_with, next_uniform, randint, random_component_into
 from automl_zero.search.space import SearchSpace
 from automl_zero.tasks.base import EvalType, Task
 from automl_zero.vm.compiled import (
@@ -45,8 +45,8 @@ from automl_zero.vm.compiled import (
     evaluation,
     evaluation_signature,
     op_set,
+    order_into,
     program_cost,
-    run_order,
     seed_setting,
     sort_values,
     stream_seed,
@@ -212,7 +212,28 @@ def _batch_tuple(batch: Batch) -> tuple[Any, ...]:
     )
 
 
-@kernel()
+def new_scratch(capacity: int, window: int) -> tuple[np.ndarray, ...]:
+    """Work arrays for the search's kernels, which allocate nothing per individual.
+
+    For a space of ``capacity`` instructions per component function and a
+    hurdle window of ``window`` fitnesses: a candidate's instructions as rows
+    (ints, floats), liveness marks, the run order and its bounds
+    (:func:`~automl_zero.vm.compiled.order_into`), and room to sort the
+    window; then the mutation's masks (:func:`~automl_zero.mutation.mutate_with`).
+    """
+    rows = 3 * capacity
+    return (
+        np.zeros((rows, 4), dtype=np.int64),
+        np.zeros((rows, 3)),
+        np.zeros(rows, dtype=np.bool_),
+        np.zeros(rows, dtype=np.int64),
+        np.zeros(4, dtype=np.int64),
+        np.zeros(window),
+        np.zeros(6, dtype=np.int64),
+    )
+
+
+@kernel(refcounted=False)
 def _run(
     batch: tuple[Any, ...],
     cand_i: np.ndarray,
@@ -243,7 +264,7 @@ def _run(
     )
 
 
-@kernel()
+@kernel(refcounted=False)
 def _evaluate_child(
     ints: np.ndarray,
     floats: np.ndarray,
@@ -257,8 +278,7 @@ def _evaluate_child(
     hurdle: np.ndarray,
     window: np.ndarray,
     cache: tuple[Any, ...],
-    cand_i: np.ndarray,
-    cand_f: np.ndarray,
+    scratch: tuple[Any, ...],
     stream: np.int64,
     skipped_steps: np.int64,
     evaluate: FirstClass,
@@ -269,8 +289,10 @@ def _evaluate_child(
     :func:`stream_seed`); the fingerprint run keeps its batch's fixed seed.
     ``skipped_steps`` training steps are counted for a structural hash hit
     when FEC is on (the fingerprint run it skips; 0 to count none).
-    ``evaluate`` is the evaluation (:func:`~automl_zero.vm.compiled.evaluation`).
+    ``evaluate`` is the evaluation (:func:`~automl_zero.vm.compiled.evaluation`);
+    ``scratch`` is :func:`new_scratch`'s.
     """
+    cand_i, cand_f, keep, order, bounds = scratch[0], scratch[1], scratch[2], scratch[3], scratch[4]
     # Element loops: Numba's row assignment checks for overlap per call, which cost more than the copy.
     n = 0
     for c in range(3):
@@ -287,7 +309,8 @@ def _evaluate_child(
     key1 = uint64(0)
     max_cost = search[_B_SETTINGS][SET_MAX_COST]
     if use_struct or max_cost > 0:
-        order, bounds = run_order(ci, sizes[0], sizes[1], sizes[2], True, search[_B_SETTINGS][SET_EVAL] == _MULTICLASS)
+        multiclass = search[_B_SETTINGS][SET_EVAL] == _MULTICLASS
+        order_into(ci, sizes[0], sizes[1], sizes[2], True, multiclass, keep, order, bounds)
         if max_cost > 0:
             # Over budget for full training: fitness 0, before any cache can answer otherwise.
             train_x = search[0]
@@ -349,7 +372,7 @@ def _evaluate_child(
     return fitness
 
 
-@kernel()
+@kernel(refcounted=False)
 def _copy_individual(
     src_i: np.ndarray,
     src_f: np.ndarray,
@@ -368,37 +391,40 @@ def _copy_individual(
                 dst_f[c, k, j] = src_f[c, k, j]
 
 
-@kernel()
-def _update_hurdle(window: np.ndarray, filled: int, percentile: float, hurdle: np.ndarray) -> None:
+@kernel(refcounted=False)
+def _update_hurdle(window: np.ndarray, filled: int, percentile: float, hurdle: np.ndarray, values: np.ndarray) -> None:
     """The hurdle: ``np.percentile(np.unique(window[:filled]), percentile)`` as Numba computes it.
 
     Written out (a heapsort, then Numba's linear interpolation between the
     closest ranks), because Numba's ``np.unique`` and ``np.percentile`` took
-    seconds to compile, for the same value.
+    seconds to compile, for the same value. ``values`` is scratch space of
+    the window's size.
     """
     if filled == 0:
         return
     count = min(filled, window.shape[0])
-    values = window[:count].copy()
-    sort_values(values)
+    for i in range(count):
+        values[i] = window[i]
+    distinct = values[:count]
+    sort_values(distinct)
     n = 0  # the distinct values, in order
     for i in range(count):
-        if n == 0 or values[i] != values[n - 1]:
-            values[n] = values[i]
+        if n == 0 or distinct[i] != distinct[n - 1]:
+            distinct[n] = distinct[i]
             n += 1
     if n == 1 or percentile == 0.0:
-        hurdle[0] = values[0]
+        hurdle[0] = distinct[0]
     elif percentile == 100.0:
-        hurdle[0] = values[n - 1]
+        hurdle[0] = distinct[n - 1]
     else:
         rank = 1 + (n - 1) * (percentile / 100.0)
         f = math.floor(rank)
         m = rank - f
         k = min(int(f - 1), n - 2)
-        hurdle[0] = values[k] * (1 - m) + values[k + 1] * m
+        hurdle[0] = distinct[k] * (1 - m) + distinct[k + 1] * m
 
 
-@kernel()
+@kernel(refcounted=False)
 def _cycles(
     n_cycles: int,
     pop_i: np.ndarray,
@@ -426,9 +452,10 @@ def _cycles(
     search: tuple[Any, ...],
     fec: tuple[Any, ...],
     hurdle_batch: tuple[Any, ...],
+    scratch: tuple[Any, ...],
     evaluate: FirstClass,
 ) -> None:
-    """Run ``n_cycles`` individuals: the initial population first, then evolution."""
+    """Run ``n_cycles`` individuals: the initial population first, then evolution (``scratch``: :func:`new_scratch`)."""
     population = pop_fit.shape[0]
     tournament = params_i[0]
     initial_random = params_i[1] != 0
@@ -439,9 +466,7 @@ def _cycles(
     mutate_prob = params_f[0]
     max_abs_error = params_f[1]
     percentile = params_f[2]
-    capacity = pop_i.shape[2]
-    cand_i = np.zeros((3 * capacity, 4), dtype=np.int64)
-    cand_f = np.zeros((3 * capacity, 3))
+    work = (scratch[0], scratch[2], scratch[6])  # mutate_with's
     for _ in range(n_cycles):
         individual = counters[C_INDIVIDUALS]
         if individual < population:
@@ -462,10 +487,10 @@ def _cycles(
                     pop_i[parent], pop_f[parent], pop_sizes[parent], pop_i[slot], pop_f[slot], pop_sizes[slot]
                 )
             if next_uniform(rng) < mutate_prob:
-                mutate_into(pop_i[slot], pop_f[slot], pop_sizes[slot], space, op_table, mutations, rng)
+                mutate_with(pop_i[slot], pop_f[slot], pop_sizes[slot], space, op_table, mutations, rng, work)
             counters[C_HEAD] = (slot + 1) % population
         if flags[2] != 0 and individual % update_every == 0:
-            _update_hurdle(window, counters[C_WINDOW], percentile, hurdle)
+            _update_hurdle(window, counters[C_WINDOW], percentile, hurdle, scratch[5])
         fitness = _evaluate_child(
             pop_i[slot],
             pop_f[slot],
@@ -479,8 +504,7 @@ def _cycles(
             hurdle,
             window,
             cache,
-            cand_i,
-            cand_f,
+            scratch,
             np.int64(stream_seed(run_seed, individual)),
             skipped_steps,
             evaluate,
@@ -601,6 +625,7 @@ class RegularizedEvolution:
         self._evaluation: FirstClass | None = None
         self._migration_executor: CompiledExecutor | None = None
         self.state = self._new_state()
+        self._scratch = new_scratch(capacity, config.population_size)
         # What changed since the last changes() (not part of the state): population slots written, and the FEC
         # cache's entries and table slots (marked by the compiled cache functions).
         self._written = np.zeros(config.population_size, dtype=bool)
@@ -730,6 +755,7 @@ class RegularizedEvolution:
                 _batch_tuple(self._search),
                 _batch_tuple(self._fec),
                 _batch_tuple(self._hurdle),
+                self._scratch,
                 self.evaluation(),
             )
 

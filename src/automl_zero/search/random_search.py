@@ -92,14 +92,12 @@ def _random_trials(
     search: tuple[Any, ...],
     fec: tuple[Any, ...],
     hurdle_batch: tuple[Any, ...],
+    scratch: tuple[Any, ...],
     run_seed: np.uint64,
     skipped_steps: np.int64,
     evaluate: FirstClass,
 ) -> int:
     """Evaluate ``n`` random algorithms; return how many beat ``threshold``."""
-    capacity = ints.shape[1]
-    cand_i = np.zeros((3 * capacity, 4), dtype=np.int64)
-    cand_f = np.zeros((3 * capacity, 3))
     successes = 0
     for _ in range(n):
         for c in range(3):
@@ -117,8 +115,7 @@ def _random_trials(
             hurdle,
             window,
             cache,
-            cand_i,
-            cand_f,
+            scratch,
             np.int64(stream_seed(run_seed, counters[C_INDIVIDUALS])),
             skipped_steps,
             evaluate,
@@ -203,6 +200,7 @@ class RandomSearch:
                     _batch_tuple(e._search),
                     _batch_tuple(e._fec),
                     _batch_tuple(e._hurdle),
+                    e._scratch,
                     np.uint64(e.config.seed & MASK),
                     e._params_i[7],
                     e.evaluation(),

@@ -119,9 +119,11 @@ UNROLLED_FEATURES = frozenset({4})
 UNROLLED_TASKS = frozenset({10})
 
 _jit = kernel()
+# Kernels that allocate nothing: compiled without reference counting (see kernel).
+_bare = kernel(refcounted=False)
 
 
-@_jit
+@_bare
 def task_uniform(rng: np.ndarray, t: int) -> float:
     """Next uniform draw in [0, 1) of task ``t``'s SplitMix64 stream (``rng[t]`` is its state)."""
     state = rng[t] + _GOLDEN
@@ -133,7 +135,7 @@ def task_uniform(rng: np.ndarray, t: int) -> float:
     return float(z >> _SH11) * _INV_2_53
 
 
-@_jit
+@_bare
 def stream_seed(seed: np.uint64, individual: np.int64) -> np.uint64:
     """:func:`automl_zero.vm.rng.evaluation_stream` on ``uint64``: the random-op seed of one individual."""
     z = seed * _SEED_MUL + np.uint64(individual) * _GOLDEN + _STREAM_SALT
@@ -142,7 +144,7 @@ def stream_seed(seed: np.uint64, individual: np.int64) -> np.uint64:
     return z ^ (z >> _SH31)
 
 
-@_jit
+@_bare
 def task_gaussian(rng: np.ndarray, t: int, mean: float, std: float) -> float:
     """Next Gaussian draw of task ``t``'s stream (Box-Muller, two uniform draws)."""
     u1 = task_uniform(rng, t)
@@ -150,7 +152,7 @@ def task_gaussian(rng: np.ndarray, t: int, mean: float, std: float) -> float:
     return mean + std * (math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(_TWO_PI * u2))
 
 
-@_jit
+@_bare
 def _sift_down(values: np.ndarray, root: int, end: int) -> None:
     """Move ``values[root]`` down the max-heap ``values[:end]`` to its place."""
     while True:
@@ -165,7 +167,7 @@ def _sift_down(values: np.ndarray, root: int, end: int) -> None:
         root = child
 
 
-@_jit
+@_bare
 def sort_values(values: np.ndarray) -> None:
     """Sort a vector of numbers (no NaN) in place, ascending: a heapsort.
 
@@ -180,7 +182,7 @@ def sort_values(values: np.ndarray) -> None:
         _sift_down(values, 0, end)
 
 
-@_jit
+@_bare
 def index_of(fraction: float, size: int) -> int:
     """Element of an index given as a fraction of the feature size (``numerics.index_of``)."""
     i = int(fraction * size)
@@ -191,7 +193,7 @@ def index_of(fraction: float, size: int) -> int:
     return i
 
 
-@_jit
+@_bare
 def _backward(ints: np.ndarray, lo: int, hi: int, ls: int, lv: int, lm: int, keep: np.ndarray) -> tuple[int, int, int]:
     """Backward liveness over instructions ``lo..hi-1``.
 
@@ -228,7 +230,7 @@ def _backward(ints: np.ndarray, lo: int, hi: int, ls: int, lv: int, lm: int, kee
     return ls, lv, lm
 
 
-@_jit
+@_bare
 def _loop_liveness(
     ints: np.ndarray, n_setup: int, n_predict: int, n_learn: int, multiclass: bool, keep: np.ndarray
 ) -> tuple[int, int, int, int, int, int]:
@@ -264,8 +266,18 @@ def live_after(
     An address is live there when its value can still reach a prediction: a
     write to it at that point would not be dead.
     """
+    keep = np.zeros(n_setup + n_predict + n_learn, dtype=np.bool_)
+    return live_after_into(ints, n_setup, n_predict, n_learn, position, multiclass, keep)
+
+
+@_bare
+def live_after_into(
+    ints: np.ndarray, n_setup: int, n_predict: int, n_learn: int, position: int, multiclass: bool, keep: np.ndarray
+) -> tuple[int, int, int]:
+    """:func:`live_after` with a scratch array for the marks (at least one per instruction; overwritten)."""
     n = n_setup + n_predict + n_learn
-    keep = np.zeros(n, dtype=np.bool_)
+    for k in range(n):
+        keep[k] = False
     ps, pv, pm, ls_, lv_, lm_ = _loop_liveness(ints, n_setup, n_predict, n_learn, multiclass, keep)
     if position < n_setup:
         end, s, v, m = n_setup, ps, pv, pm
@@ -277,7 +289,7 @@ def live_after(
     return _backward(ints, position + 1, end, s, v, m, keep)
 
 
-@_jit
+@_bare
 def _mark_live(
     ints: np.ndarray, n_setup: int, n_predict: int, n_learn: int, multiclass: bool, keep: np.ndarray
 ) -> None:
@@ -317,22 +329,43 @@ def run_order(
     """
     n = n_setup + n_predict + n_learn
     keep = np.zeros(n, dtype=np.bool_)
+    order = np.empty(n, dtype=np.int64)
+    bounds = np.zeros(4, dtype=np.int64)
+    order_into(ints, n_setup, n_predict, n_learn, prune, multiclass, keep, order, bounds)
+    return order, bounds
+
+
+@_bare
+def order_into(
+    ints: np.ndarray,
+    n_setup: int,
+    n_predict: int,
+    n_learn: int,
+    prune: bool,
+    multiclass: bool,
+    keep: np.ndarray,
+    order: np.ndarray,
+    bounds: np.ndarray,
+) -> None:
+    """:func:`run_order` into scratch arrays: ``keep`` and ``order`` of at least one per instruction, ``bounds`` of 4.
+
+    For the search's kernels, which allocate nothing per individual.
+    """
+    n = n_setup + n_predict + n_learn
+    for k in range(n):
+        keep[k] = not prune
     if prune:
         _mark_live(ints, n_setup, n_predict, n_learn, multiclass, keep)
-    else:
-        keep[:] = True
-    order = np.empty(n, dtype=np.int64)
-    limits = (0, n_setup, n_setup + n_predict, n)
-    bounds = np.zeros(4, dtype=np.int64)
     count = 0
     for component in range(3):
         bounds[component] = count
-        for k in range(limits[component], limits[component + 1]):
+        lo = 0 if component == 0 else (n_setup if component == 1 else n_setup + n_predict)
+        hi = n_setup if component == 0 else (n_setup + n_predict if component == 1 else n)
+        for k in range(lo, hi):
             if keep[k]:
                 order[count] = k
                 count += 1
     bounds[3] = count
-    return order, bounds
 
 
 @_jit
@@ -421,7 +454,7 @@ def row_copy(out: np.ndarray, x: np.ndarray) -> None:
         t += 1
 
 
-@_jit
+@_bare
 def program_cost(
     ints: np.ndarray, order: np.ndarray, bounds: np.ndarray, size: int, n_train: int, n_valid: int, epochs: int
 ) -> int:
@@ -430,12 +463,19 @@ def program_cost(
     Each op costs ``F ** cost_power`` (its table row); Setup runs once, Predict
     and Learn once per training example, Predict once per validation example.
     """
-    per = np.zeros(3, dtype=np.int64)
+    per_setup, per_predict, per_learn = 0, 0, 0
     for component in range(3):
+        total = 0
         for k in range(bounds[component], bounds[component + 1]):
             power = COST_POWER[ints[order[k], 0]]
-            per[component] += 1 if power == 0 else size**power
-    return per[0] + epochs * (n_train * (per[1] + per[2]) + n_valid * per[1])
+            total += 1 if power == 0 else size**power
+        if component == 0:
+            per_setup = total
+        elif component == 1:
+            per_predict = total
+        else:
+            per_learn = total
+    return per_setup + epochs * (n_train * (per_predict + per_learn) + n_valid * per_predict)
 
 
 @_jit

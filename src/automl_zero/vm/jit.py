@@ -80,7 +80,7 @@ class _KeyedCache(FunctionCache):
         return (*super()._index_key(sig, codegen), package_key())  # type: ignore[no-untyped-call]
 
 
-def kernel(*, inline: bool = False) -> Callable[[F], F]:
+def kernel(*, inline: bool = False, refcounted: bool = True) -> Callable[[F], F]:
     """Compile a function with Numba as the package does: cached under :func:`package_key`, no Python objects.
 
     Parameters
@@ -88,6 +88,16 @@ def kernel(*, inline: bool = False) -> Callable[[F], F]:
     inline : bool
         Inline the function into its callers (Numba's ``inline="always"``):
         for small helpers of hot loops.
+    refcounted : bool
+        False: compile without Numba's reference counting of arrays (its
+        ``_nrt`` option). Numba counts references with an atomic
+        instruction on every array argument, view and tuple item, and its
+        pruning pass leaves most of them in functions with branches: in the
+        search they took a fifth of the time. Only for a kernel that
+        allocates nothing (Numba then refuses to compile it) and calls no
+        function that returns a new array (that array would never be freed;
+        ``tests/vm/test_jit.py`` runs a search and checks that every
+        allocation is freed).
 
     Returns
     -------
@@ -98,6 +108,8 @@ def kernel(*, inline: bool = False) -> Callable[[F], F]:
     options: dict[str, Any] = {"nogil": True, "error_model": "numpy", "boundscheck": False}
     if inline:
         options["inline"] = "always"
+    if not refcounted:
+        options["_nrt"] = False
 
     def decorate(function: F) -> F:
         dispatcher = njit(**options)(function)
