@@ -431,10 +431,10 @@ def test_the_hurdle_is_numbas_percentile_of_the_distinct_fitnesses() -> None:
         filled = int(rng.integers(1, 2 * size))
         for percentile in (0.0, 100.0, 75.0, 50.0, 33.3, float(rng.uniform(0, 100))):
             hurdle = np.zeros(1)
-            _update_hurdle(window, filled, percentile, hurdle)
+            _update_hurdle(window, filled, percentile, hurdle, np.full(size, np.nan))
             assert hurdle[0] == numba_hurdle(window, filled, percentile), (window, filled, percentile)
     hurdle = np.array([0.5])
-    _update_hurdle(window, 0, 75.0, hurdle)  # nothing seen yet: unchanged
+    _update_hurdle(window, 0, 75.0, hurdle, np.zeros(window.shape[0]))  # nothing seen yet: unchanged
     assert hurdle[0] == 0.5
 
 
@@ -469,7 +469,7 @@ def test_the_search_never_compiles_the_evaluation_into_its_own_kernels() -> None
     for result in evolution._cycles.overloads.values():
         # The kernel's whole code, as compiled or loaded from the cache: its callees' included.
         names = [f.name for f in result.library._get_module_for_linking().functions if not f.is_declaration]
-        assert [name for name in names if "mutate_into" in name]
+        assert [name for name in names if "mutate_with" in name]
         assert not [name for name in names if "evaluate_batch" in name]
 
 

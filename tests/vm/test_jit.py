@@ -95,3 +95,40 @@ def test_a_first_class_kernel_is_compiled_for_its_signature_only() -> None:
     assert handle.__wrapper_address__() > 0 and handle.signature() == int64(float64, int64)
     with pytest.raises(TypingError, match="return type"):
         jit.FirstClass(compiled.index_of, float64(float64, int64)).compile()
+
+
+def test_kernels_without_reference_counting_free_every_allocation() -> None:
+    """A search (hurdles, semantic insertions, FEC) and an executor free all they allocate.
+
+    The search's kernels and the evaluation compile with ``refcounted=False``:
+    a new array reaching one of them would never be freed.
+    """
+    from numba.core.runtime import _nrt_python, rtsys
+
+    from automl_zero.algorithm import REFERENCE_LINEAR_REGRESSION, MemorySize
+    from automl_zero.search.evolution import EvolutionConfig, RegularizedEvolution
+    from automl_zero.search.space import SearchSpace
+    from automl_zero.tasks import linear_regression_tasks
+    from automl_zero.vm.compiled import CompiledExecutor
+
+    tasks = linear_regression_tasks(4, 4, 20, 10, seed=3)
+    space = SearchSpace(semantic_mutation_prob=0.5)
+    search = RegularizedEvolution(space, tasks, EvolutionConfig(population_size=40, tournament_size=4, seed=2))
+    executor = CompiledExecutor(tasks, MemorySize(5, 3, 1))
+    search.step(100)  # compiled before counting
+    executor.evaluate(REFERENCE_LINEAR_REGRESSION)
+    enabled = _nrt_python.memsys_stats_enabled()
+    _nrt_python.memsys_enable_stats()
+    try:
+        before = rtsys.get_allocation_stats()
+        search.step(400)
+        for _ in range(10):
+            executor.evaluate(REFERENCE_LINEAR_REGRESSION)
+        executor.cost(REFERENCE_LINEAR_REGRESSION)  # allocates its run order: shows that the stats count
+        after = rtsys.get_allocation_stats()
+    finally:
+        if not enabled:
+            _nrt_python.memsys_disable_stats()
+    assert after.alloc - before.alloc >= 2
+    assert after.alloc - before.alloc == after.free - before.free
+    assert after.mi_alloc - before.mi_alloc == after.mi_free - before.mi_free
