@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import collections
+import math
 import random
 
 import numpy as np
 import pytest
 
-from automl_zero.fec import FECCache, errors_hash
+from automl_zero.fec import _NAN_CODE, FECCache, errors_hash, mix
 
 
 @pytest.mark.parametrize("capacity", [1, 2, 7, 100])
@@ -38,6 +39,37 @@ def test_fingerprint_rounds_but_separates() -> None:
     assert errors_hash(errors) == errors_hash(errors * (1 + 1e-12))  # below 24-bit rounding
     assert errors_hash(errors) != errors_hash(errors * (1 + 1e-3))
     assert errors_hash(errors) != errors_hash(errors[:, ::-1])
+
+
+def frexp_hash(errors: np.ndarray) -> int:
+    """The fingerprint hash written with ``math.frexp``: what errors_hash computes from the bits."""
+
+    def fold(h: np.uint64, x: int) -> np.uint64:
+        return np.uint64(mix(h, np.uint64(x % 2**64)))  # mix returns a Python int
+
+    h = np.uint64(errors.shape[0] * 1000003 + errors.shape[1])
+    for x in errors.ravel():
+        if math.isnan(x):
+            h = fold(h, int(_NAN_CODE))
+        elif math.isinf(x):
+            h = fold(h, int(_NAN_CODE) + (1 if x > 0 else 2))
+        else:
+            mantissa, exponent = math.frexp(x)
+            h = fold(fold(h, int(mantissa * 2**24)), exponent + 4096)
+    return int(h)
+
+
+def test_fingerprint_is_the_frexp_rounding() -> None:
+    rng = np.random.default_rng(5)
+    tiny = np.finfo(np.float64).tiny
+    huge = np.finfo(np.float64).max
+    special = [0.0, -0.0, 1.0, -1.0, 0.5, tiny, -tiny, tiny / 3, -5e-324, huge, np.inf, -np.inf, np.nan]
+    for trial in range(200):
+        values = rng.standard_normal(12) * 10.0 ** rng.integers(-300, 300, 12)
+        values[rng.integers(0, 12, 3)] = rng.choice(special, 3)
+        errors = values.reshape(3, 4) if trial % 2 else values.reshape(4, 3)
+        assert int(errors_hash(errors)) == frexp_hash(errors), errors
+        assert int(errors_hash(errors[:, ::-1])) == frexp_hash(errors[:, ::-1])  # a strided view
 
 
 def test_capacity_must_be_positive() -> None:

@@ -40,6 +40,11 @@ _SEED = np.uint64(0x9E3779B97F4A7C15)
 _S30, _S27, _S31 = np.uint64(30), np.uint64(27), np.uint64(31)
 _NAN_CODE = np.uint64(0x7FF8DEADBEEF0001)
 _TWO_24 = 16777216.0
+# Fields of an IEEE 754 double's bits.
+_S29, _S52, _S63 = np.uint64(29), np.uint64(52), np.uint64(63)
+_EXPONENT_MASK = np.uint64(0x7FF)
+_TOP_FRACTION = np.uint64(0x7FFFFF)  # the fraction's top 23 bits
+_IMPLICIT_BIT = np.uint64(0x800000)
 
 # Positions in the cache's meta array.
 META_SIZE, META_HEAD, META_TAIL = 0, 1, 2
@@ -55,23 +60,36 @@ def mix(h: np.uint64, x: np.uint64) -> np.uint64:
 
 
 @_jit
-def _mix_rounded(h: np.uint64, x: float) -> np.uint64:
-    """Fold a float rounded to 24 significant bits into ``h`` (NaN and each infinity one code each)."""
+def _mix_rounded(h: np.uint64, x: float, bits: np.uint64) -> np.uint64:
+    """Fold a float (``bits``: its IEEE 754 bits) rounded to 24 significant bits into ``h``.
+
+    NaN and each infinity fold one code each. The significand's top 24 bits
+    (truncated, with the sign) and the exponent are those of ``math.frexp``,
+    read from the bits for normal numbers; ``frexp`` is a call into C, and
+    this runs for every fingerprint error of every child.
+    """
     if math.isnan(x):
         return mix(h, _NAN_CODE)
     if math.isinf(x):
         return mix(h, _NAN_CODE + uint64(1 if x > 0 else 2))
-    mantissa, exponent = math.frexp(x)
-    return mix(mix(h, uint64(np.int64(mantissa * _TWO_24))), uint64(exponent + 4096))
+    biased = np.int64((bits >> _S52) & _EXPONENT_MASK)
+    if biased == 0:  # zero or subnormal: rare
+        mantissa, exponent = math.frexp(x)
+        return mix(mix(h, uint64(np.int64(mantissa * _TWO_24))), uint64(exponent + 4096))
+    top = np.int64(_IMPLICIT_BIT | ((bits >> _S29) & _TOP_FRACTION))
+    if (bits >> _S63) != 0:
+        top = -top
+    return mix(mix(h, uint64(top)), uint64(biased - 1022 + 4096))
 
 
 @_jit
 def errors_hash(errors: np.ndarray) -> np.uint64:
     """Hash of a fingerprint run's errors (examples x tasks), rounded to 24 significant bits."""
+    bits = errors.view(np.uint64)
     h = uint64(errors.shape[0] * 1000003 + errors.shape[1])
     for i in range(errors.shape[0]):
         for t in range(errors.shape[1]):
-            h = _mix_rounded(h, errors[i, t])
+            h = _mix_rounded(h, errors[i, t], bits[i, t])
     return h
 
 
