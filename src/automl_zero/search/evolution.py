@@ -212,6 +212,10 @@ def _batch_tuple(batch: Batch) -> tuple[Any, ...]:
     )
 
 
+# Positions in the search's work arrays (see new_scratch).
+_W_ROWS_I, _W_ROWS_F, _W_KEEP, _W_ORDER, _W_BOUNDS, _W_WINDOW, _W_MASKS = range(7)
+
+
 def new_scratch(capacity: int, window: int) -> tuple[np.ndarray, ...]:
     """Work arrays for the search's kernels, which allocate nothing per individual.
 
@@ -292,7 +296,8 @@ def _evaluate_child(
     ``evaluate`` is the evaluation (:func:`~automl_zero.vm.compiled.evaluation`);
     ``scratch`` is :func:`new_scratch`'s.
     """
-    cand_i, cand_f, keep, order, bounds = scratch[0], scratch[1], scratch[2], scratch[3], scratch[4]
+    cand_i, cand_f, keep = scratch[_W_ROWS_I], scratch[_W_ROWS_F], scratch[_W_KEEP]
+    order, bounds = scratch[_W_ORDER], scratch[_W_BOUNDS]
     # Element loops: Numba's row assignment checks for overlap per call, which cost more than the copy.
     n = 0
     for c in range(3):
@@ -466,7 +471,7 @@ def _cycles(
     mutate_prob = params_f[0]
     max_abs_error = params_f[1]
     percentile = params_f[2]
-    work = (scratch[0], scratch[2], scratch[6])  # mutate_with's
+    work = (scratch[_W_ROWS_I], scratch[_W_KEEP], scratch[_W_MASKS])  # mutate_with's
     for _ in range(n_cycles):
         individual = counters[C_INDIVIDUALS]
         if individual < population:
@@ -490,7 +495,7 @@ def _cycles(
                 mutate_with(pop_i[slot], pop_f[slot], pop_sizes[slot], space, op_table, mutations, rng, work)
             counters[C_HEAD] = (slot + 1) % population
         if flags[2] != 0 and individual % update_every == 0:
-            _update_hurdle(window, counters[C_WINDOW], percentile, hurdle, scratch[5])
+            _update_hurdle(window, counters[C_WINDOW], percentile, hurdle, scratch[_W_WINDOW])
         fitness = _evaluate_child(
             pop_i[slot],
             pop_f[slot],
