@@ -398,8 +398,10 @@ class _Reader:
     ) -> Any:
         """Build dataclass ``cls`` from mapping ``data``.
 
-        Missing keys take ``inherited`` values, then the field's default, then
-        ``base``'s value (an instance of ``cls`` for fields without default).
+        Missing keys take ``inherited`` values, then ``base``'s value (an
+        instance of ``cls``: the enclosing default's section) where it differs
+        from the class's default, then the field's default, then ``base``'s
+        value for fields without default.
         """
         if not isinstance(data, Mapping):
             self.fail(path, f"expected a mapping of keys to values (a section), got {data!r}")
@@ -412,12 +414,19 @@ class _Reader:
         merged = {**(inherited or {}), **data}
         hints = get_type_hints(cls)
         kwargs: dict[str, Any] = {}
+        plain = _class_default(cls) if base is not None else None
         for f in _fields(cls):
             key_path = (*path, f.name)
             nested_base = getattr(base, f.name) if base is not None else None
             if f.name not in merged:
                 if (cls, f.name) in _INJECTED:
-                    kwargs[f.name] = self.convert({}, hints[f.name], key_path, owner=(cls, f.name), kwargs=kwargs)
+                    kwargs[f.name] = self.convert(
+                        {}, hints[f.name], key_path, owner=(cls, f.name), kwargs=kwargs, base=nested_base
+                    )
+                elif plain is not None and nested_base != getattr(plain, f.name):
+                    # The enclosing default sets this field apart (an experiment draws tasks afresh, a bare
+                    # EvolutionConfig does not): a section that omits the key keeps the experiment's default.
+                    kwargs[f.name] = nested_base
                 elif not _has_default(f):
                     if base is None:
                         self.fail(key_path, "missing required key")
@@ -583,6 +592,14 @@ class _Reader:
                 self.fail(path, f"must be {'>' if strict else '>='} {bound:g}, got {value!r}")
 
 
+def _class_default(cls: type) -> Any:
+    """``cls()`` (a section with its class's defaults), or None when it needs arguments."""
+    try:
+        return cls()
+    except TypeError:
+        return None
+
+
 def config_from_dict(
     data: Mapping[str, Any] | None,
     source: str = "<dict>",
@@ -623,11 +640,6 @@ def config_from_dict(
     """
     reader = _Reader(source, lines)
     config: ExperimentConfig = reader.build(ExperimentConfig, {} if data is None else data, (), base=ExperimentConfig())
-    evolution = (data or {}).get("evolution") or {}
-    if "redraw_tasks_every" not in evolution:  # an experiment's default differs from EvolutionConfig's
-        config = dataclasses.replace(
-            config, evolution=dataclasses.replace(config.evolution, redraw_tasks_every=REDRAW_TASKS_EVERY)
-        )
     if config.initial_algorithm is not None:
         path = ("initial_algorithm",)
         try:
