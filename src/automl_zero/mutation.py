@@ -302,7 +302,7 @@ def _value_masks(
     features (v0), and in Learn the label (s0) and the prediction (s1). An
     address is live after ``k`` when a value written there can still reach a
     prediction (:func:`~automl_zero.vm.compiled.live_after`; binary and
-    regression tasks). ``work`` is :func:`mutate_with`'s.
+    regression tasks). ``work`` is :func:`mutation_work`'s.
     """
     flat, keep, _ = work
     one = np.int64(1)
@@ -415,7 +415,16 @@ def _remove(ints: np.ndarray, floats: np.ndarray, sizes: np.ndarray, c: int, rng
     sizes[c] = size - 1
 
 
-@_jit
+def mutation_work(capacity: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Work arrays for :func:`mutate_with` on algorithms of ``capacity`` instructions per component function.
+
+    Rows for the algorithm's instructions, liveness marks, and the address
+    masks of a semantic insertion.
+    """
+    rows = 3 * capacity
+    return np.zeros((rows, 4), dtype=np.int64), np.zeros(rows, dtype=np.bool_), np.zeros(6, dtype=np.int64)
+
+
 def mutate_into(
     ints: np.ndarray,
     floats: np.ndarray,
@@ -431,9 +440,24 @@ def mutate_into(
     sizes within [min, max]. The search's kernels call :func:`mutate_with`
     with work arrays of their own.
     """
-    rows = 3 * ints.shape[1]
-    work = (np.zeros((rows, 4), dtype=np.int64), np.zeros(rows, dtype=np.bool_), np.zeros(6, dtype=np.int64))
-    return mutate_with(ints, floats, sizes, space, op_table, mutations, rng, work)
+    return int(mutate_with(ints, floats, sizes, space, op_table, mutations, rng, mutation_work(ints.shape[1])))
+
+
+@_bare
+def _eligible(kind: int, c: int, sizes: np.ndarray, space: np.ndarray) -> bool:
+    """Whether mutation ``kind`` can change component function ``c``."""
+    has_ops = space[SP_NUM_OPS + c] > 0
+    if kind == 0:
+        return sizes[c] > 0
+    if kind == 1 or kind == 2 or kind == 4:
+        return sizes[c] > 0 and has_ops
+    if kind == 3:
+        return (sizes[c] < space[SP_MAX + c] and has_ops) or sizes[c] > space[SP_MIN + c]
+    if kind == 7:
+        return sizes[c] < space[SP_MAX + c] and has_ops
+    if kind == 8:
+        return sizes[c] > space[SP_MIN + c]
+    return False
 
 
 @_bare
@@ -447,41 +471,17 @@ def mutate_with(
     rng: np.ndarray,
     work: Any,
 ) -> int:
-    """:func:`mutate_into` with work arrays, allocating nothing (for the search's kernels).
-
-    ``work`` is (rows, marks, masks): int64 rows (at least 3 x capacity, 4)
-    for the algorithm's instructions, booleans (at least 3 x capacity) for
-    liveness marks, and 6 int64 for the address masks of a semantic
-    insertion.
-    """
+    """:func:`mutate_into` with work arrays (:func:`mutation_work`'s), allocating nothing (for the search's kernels)."""
     kind = mutations[randint(rng, mutations.shape[0])]
-    eligible_setup, eligible_predict, eligible_learn = False, False, False
-    for c in range(3):
-        has_ops = space[SP_NUM_OPS + c] > 0
-        eligible = False
-        if kind == 0:
-            eligible = sizes[c] > 0
-        elif kind == 1 or kind == 2 or kind == 4:
-            eligible = sizes[c] > 0 and has_ops
-        elif kind == 3:
-            eligible = (sizes[c] < space[SP_MAX + c] and has_ops) or sizes[c] > space[SP_MIN + c]
-        elif kind == 7:
-            eligible = sizes[c] < space[SP_MAX + c] and has_ops
-        elif kind == 8:
-            eligible = sizes[c] > space[SP_MIN + c]
-        if c == 0:
-            eligible_setup = eligible
-        elif c == 1:
-            eligible_predict = eligible
-        else:
-            eligible_learn = eligible
     if kind == 5:
         for c in range(3):
             random_component_into(ints[c], floats[c], c, sizes[c], space, op_table, rng)
         return kind
     if kind == 6:
         return kind
-    c = _pick_component(eligible_setup, eligible_predict, eligible_learn, rng)
+    c = _pick_component(
+        _eligible(kind, 0, sizes, space), _eligible(kind, 1, sizes, space), _eligible(kind, 2, sizes, space), rng
+    )
     if c < 0:
         return kind
     if kind == 0:

@@ -31,7 +31,7 @@ from automl_zero.fec import (
     structure_hash,
     touched_positions,
 )
-from automl_zero.mutation import mutate_with, next_uniform, randint, random_component_into
+from automl_zero.mutation import mutate_with, mutation_work, next_uniform, randint, random_component_into
 from automl_zero.search.space import SearchSpace
 from automl_zero.tasks.base import EvalType, Task
 from automl_zero.vm.compiled import (
@@ -225,16 +225,10 @@ def new_scratch(capacity: int, window: int) -> tuple[np.ndarray, ...]:
     (:func:`~automl_zero.vm.compiled.order_into`), and room to sort the
     window; then the mutation's masks (:func:`~automl_zero.mutation.mutate_with`).
     """
-    rows = 3 * capacity
-    return (
-        np.zeros((rows, 4), dtype=np.int64),
-        np.zeros((rows, 3)),
-        np.zeros(rows, dtype=np.bool_),
-        np.zeros(rows, dtype=np.int64),
-        np.zeros(4, dtype=np.int64),
-        np.zeros(window),
-        np.zeros(6, dtype=np.int64),
-    )
+    rows_i, keep, masks = mutation_work(capacity)  # shared: a mutation is done before the child is evaluated
+    rows = rows_i.shape[0]
+    order, bounds = np.zeros(rows, dtype=np.int64), np.zeros(4, dtype=np.int64)
+    return rows_i, np.zeros((rows, 3)), keep, order, bounds, np.zeros(window), masks
 
 
 @kernel(refcounted=False)

@@ -356,12 +356,11 @@ def order_into(
         keep[k] = not prune
     if prune:
         _mark_live(ints, n_setup, n_predict, n_learn, multiclass, keep)
+    limits = (0, n_setup, n_setup + n_predict, n)
     count = 0
     for component in range(3):
         bounds[component] = count
-        lo = 0 if component == 0 else (n_setup if component == 1 else n_setup + n_predict)
-        hi = n_setup if component == 0 else (n_setup + n_predict if component == 1 else n)
-        for k in range(lo, hi):
+        for k in range(limits[component], limits[component + 1]):
             if keep[k]:
                 order[count] = k
                 count += 1
@@ -463,19 +462,20 @@ def program_cost(
     Each op costs ``F ** cost_power`` (its table row); Setup runs once, Predict
     and Learn once per training example, Predict once per validation example.
     """
-    per_setup, per_predict, per_learn = 0, 0, 0
-    for component in range(3):
-        total = 0
-        for k in range(bounds[component], bounds[component + 1]):
-            power = COST_POWER[ints[order[k], 0]]
-            total += 1 if power == 0 else size**power
-        if component == 0:
-            per_setup = total
-        elif component == 1:
-            per_predict = total
-        else:
-            per_learn = total
-    return per_setup + epochs * (n_train * (per_predict + per_learn) + n_valid * per_predict)
+    setup = _range_cost(ints, order, bounds[0], bounds[1], size)
+    predict = _range_cost(ints, order, bounds[1], bounds[2], size)
+    learn = _range_cost(ints, order, bounds[2], bounds[3], size)
+    return setup + epochs * (n_train * (predict + learn) + n_valid * predict)
+
+
+@_bare
+def _range_cost(ints: np.ndarray, order: np.ndarray, lo: int, hi: int, size: int) -> int:
+    """One run of the instructions ``order[lo:hi]``: ``F ** cost_power`` each."""
+    total = 0
+    for k in range(lo, hi):
+        power = COST_POWER[ints[order[k], 0]]
+        total += 1 if power == 0 else size**power
+    return total
 
 
 @_jit
